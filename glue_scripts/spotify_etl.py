@@ -1,0 +1,888 @@
+"""Spotify ETL: albums + artists + tracks CSVs -> typed, partitioned Parquet.
+
+The same file runs as the AWS Glue 5.1 job (Spark 3.5.6) and on local Spark:
+`awsglue` is imported only inside the Glue entry point, so the transform can be
+tested with plain pytest and run on a laptop.
+
+Contract (the crawler, the Athena queries and the local runner rely on it):
+  <TARGET_PATH>/tracks/release_year=YYYY/*.snappy.parquet  one row per valid track
+  <TARGET_PATH>/run_summary.json                            the last run's counts
+  <QUARANTINE_PATH>/source=<albums|artists|tracks>/         rejected rows + reason
+Every input row is output, quarantined or a removed exact duplicate, and the
+job checks that identity before it publishes anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Sequence
+
+from pyspark import StorageLevel
+from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+SPOTIFY_ID_PATTERN = "^[0-9A-Za-z]{22}$"
+TRACKS_TABLE_DIR = "tracks"
+RUN_SUMMARY_FILE = "run_summary.json"
+CORRUPT_RECORD = "_corrupt_record"
+
+# Output contract: column -> Spark type. The crawler reads these types from the
+# Parquet footers; release_year is the hive partition (a folder, not a column).
+TRACKS_SCHEMA = T.StructType(
+    [
+        T.StructField("track_id", T.StringType(), False),
+        T.StructField("track_name", T.StringType()),
+        T.StructField("duration_ms", T.IntegerType()),
+        T.StructField("track_popularity", T.IntegerType()),
+        T.StructField("explicit", T.BooleanType()),
+        T.StructField("album_id", T.StringType()),
+        T.StructField("album_name", T.StringType()),
+        T.StructField("label", T.StringType()),
+        T.StructField("album_popularity", T.IntegerType()),
+        T.StructField("release_date", T.DateType()),
+        T.StructField("release_date_precision", T.StringType()),
+        T.StructField("artist_id", T.StringType()),
+        T.StructField("artist_name", T.StringType()),
+        T.StructField("artist_popularity", T.IntegerType()),
+        T.StructField("followers", T.LongType()),
+        T.StructField("genre", T.StringType()),
+        T.StructField("genres", T.ArrayType(T.StringType())),
+        T.StructField("release_year", T.IntegerType()),
+    ]
+)
+
+QUARANTINE_COLUMNS = ("source", "source_file", "reason", "raw_record", "run_id")
+
+
+class EtlError(Exception):
+    """An expected failure: bad input or a failed gate. Printed without a traceback."""
+
+
+class MissingInputError(EtlError):
+    pass
+
+
+class DataQualityError(EtlError):
+    pass
+
+
+class ConfigurationError(EtlError):
+    pass
+
+
+# ---------------------------------------------------------------------------
+# Input layouts
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One input role (albums, artists, tracks) in one file layout.
+
+    `columns` maps our canonical name to the file's column name; every one of
+    them must be in the header. `genre_columns` (Kaggle artists) are optional.
+    """
+
+    role: str
+    file_name: str
+    key: str
+    columns: dict[str, str]
+    optional_columns: dict[str, str] = field(default_factory=dict)
+    genre_columns: tuple[str, ...] = ()
+
+
+_ALBUM_COLUMNS = {
+    name: name
+    for name in (
+        "track_name",
+        "track_id",
+        "duration_ms",
+        "album_name",
+        "release_date",
+        "label",
+        "album_popularity",
+        "album_id",
+        "artist_id",
+    )
+}
+
+WORKSHOP_LAYOUT = {
+    "albums": SourceSpec("albums", "albums.csv", "track_id", _ALBUM_COLUMNS),
+    "artists": SourceSpec(
+        "artists",
+        "artists.csv",
+        "artist_id",
+        {
+            "artist_id": "id",
+            "artist_name": "name",
+            "artist_popularity": "artist_popularity",
+            "followers": "followers",
+            "genre": "genre",
+        },
+    ),
+    "tracks": SourceSpec(
+        "tracks",
+        "track.csv",
+        "track_id",
+        {"track_id": "track_id", "track_popularity": "track_popularity"},
+    ),
+}
+
+# The unchanged Kaggle "Spotify Dataset 2023" download.
+KAGGLE_LAYOUT = {
+    "albums": SourceSpec("albums", "spotify-albums_data_2023.csv", "track_id", _ALBUM_COLUMNS),
+    "artists": SourceSpec(
+        "artists",
+        "spotify_artist_data_2023.csv",
+        "artist_id",
+        {
+            "artist_id": "id",
+            "artist_name": "name",
+            "artist_popularity": "artist_popularity",
+            "followers": "followers",
+        },
+        genre_columns=tuple(f"genre_{i}" for i in range(7)),
+    ),
+    "tracks": SourceSpec(
+        "tracks",
+        "spotify_tracks_data_2023.csv",
+        "track_id",
+        {"track_id": "id", "track_popularity": "track_popularity"},
+        optional_columns={"explicit": "explicit"},
+    ),
+}
+
+ROLES = ("albums", "artists", "tracks")
+
+
+@dataclass(frozen=True)
+class EtlConfig:
+    source_path: str
+    target_path: str
+    quarantine_path: str
+    job_name: str = "local"
+    min_output_rows: int = 1
+    max_quarantine_rate: float = 0.05
+    max_orphan_artist_rate: float = 0.10
+    max_orphan_track_rate: float = 0.10
+
+
+# Optional job arguments: name -> (EtlConfig field, parser, description)
+THRESHOLD_ARGUMENTS = {
+    "MIN_OUTPUT_ROWS": ("min_output_rows", int, "a whole number >= 0"),
+    "MAX_QUARANTINE_RATE": ("max_quarantine_rate", float, "a fraction between 0 and 1"),
+    "MAX_ORPHAN_ARTIST_RATE": ("max_orphan_artist_rate", float, "a fraction between 0 and 1"),
+    "MAX_ORPHAN_TRACK_RATE": ("max_orphan_track_rate", float, "a fraction between 0 and 1"),
+}
+REQUIRED_ARGUMENTS = ("JOB_NAME", "SOURCE_PATH", "TARGET_PATH", "QUARANTINE_PATH")
+
+
+def build_config(arguments: dict[str, str]) -> EtlConfig:
+    """Validate resolved job arguments (names without the leading --)."""
+    missing = [name for name in REQUIRED_ARGUMENTS if not arguments.get(name)]
+    if missing:
+        raise ConfigurationError("missing job argument(s): " + ", ".join(f"--{m}" for m in missing))
+    values: dict[str, object] = {}
+    for name, (attribute, parse, accepted) in THRESHOLD_ARGUMENTS.items():
+        raw = arguments.get(name)
+        if raw is None:
+            continue
+        try:
+            value = parse(raw)
+        except ValueError:
+            raise ConfigurationError(f"--{name}={raw!r} is invalid: expected {accepted}") from None
+        in_range = value >= 0 if parse is int else 0.0 <= value <= 1.0
+        if not in_range or (isinstance(value, float) and math.isnan(value)):
+            raise ConfigurationError(f"--{name}={raw!r} is invalid: expected {accepted}")
+        values[attribute] = value
+    return EtlConfig(
+        source_path=arguments["SOURCE_PATH"].rstrip("/"),
+        target_path=arguments["TARGET_PATH"].rstrip("/"),
+        quarantine_path=arguments["QUARANTINE_PATH"].rstrip("/"),
+        job_name=arguments["JOB_NAME"],
+        **values,
+    )
+
+
+# ---------------------------------------------------------------------------
+# File system helpers (Hadoop FS, so the same calls work on s3:// and local)
+# ---------------------------------------------------------------------------
+
+
+def _hadoop_path(spark: SparkSession, path: str):
+    jvm = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    return hadoop_path, hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+
+
+def path_exists(spark: SparkSession, path: str) -> bool:
+    hadoop_path, fs = _hadoop_path(spark, path)
+    return bool(fs.exists(hadoop_path))
+
+
+def path_size(spark: SparkSession, path: str) -> int:
+    hadoop_path, fs = _hadoop_path(spark, path)
+    return int(fs.getContentSummary(hadoop_path).getLength())
+
+
+def read_first_line(spark: SparkSession, path: str) -> str | None:
+    hadoop_path, fs = _hadoop_path(spark, path)
+    jvm = spark.sparkContext._jvm
+    reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(fs.open(hadoop_path), "UTF-8"))
+    try:
+        return reader.readLine()
+    finally:
+        reader.close()
+
+
+def write_text(spark: SparkSession, path: str, text: str) -> None:
+    hadoop_path, fs = _hadoop_path(spark, path)
+    stream = fs.create(hadoop_path, True)
+    try:
+        stream.write(bytearray(text.encode("utf-8")))
+    finally:
+        stream.close()
+
+
+# ---------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceFrame:
+    spec: SourceSpec
+    path: str
+    file_columns: tuple[str, ...]
+    frame: DataFrame  # string columns as in the file + _corrupt_record, _row_order, _source_file
+
+
+def parse_header(line: str | None, path: str) -> tuple[str, ...]:
+    if line is None or not line.strip():
+        raise MissingInputError(f"{path} is empty: expected a CSV header line")
+    # Spreadsheet re-saves prepend a UTF-8 byte-order mark to the first column name.
+    header = next(csv.reader([line.lstrip("\ufeff")]))
+    return tuple(name.strip() for name in header)
+
+
+def resolve_sources(spark: SparkSession, source_path: str) -> dict[str, tuple[SourceSpec, str]]:
+    """Pick, per role, the workshop file or the Kaggle file found in source_path."""
+    resolved = {}
+    for role in ROLES:
+        candidates = (WORKSHOP_LAYOUT[role], KAGGLE_LAYOUT[role])
+        for spec in candidates:
+            path = f"{source_path}/{spec.file_name}"
+            if path_exists(spark, path):
+                resolved[role] = (spec, path)
+                break
+        else:
+            names = " or ".join(spec.file_name for spec in candidates)
+            raise MissingInputError(f"missing input file for {role}: expected {names} in {source_path}")
+    return resolved
+
+
+def read_source(spark: SparkSession, spec: SourceSpec, path: str) -> SourceFrame:
+    header = parse_header(read_first_line(spark, path), path)
+    required = list(spec.columns.values())
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise MissingInputError(
+            f"{path} is missing required column(s) {', '.join(missing)} (header has: {', '.join(header)})"
+        )
+    if len(set(header)) != len(header):
+        raise MissingInputError(f"{path} has duplicate column names in its header: {', '.join(header)}")
+    # Every column as a string: types are applied later so that an unparseable
+    # value becomes a counted null instead of a silently corrupted row.
+    schema = T.StructType(
+        [T.StructField(name, T.StringType()) for name in header]
+        + [T.StructField(CORRUPT_RECORD, T.StringType())]
+    )
+    frame = (
+        spark.read.schema(schema)
+        .option("header", True)
+        .option("enforceSchema", True)
+        .option("encoding", "UTF-8")
+        .option("quote", '"')
+        # Real data doubles quotes inside quoted fields; Spark's default escape
+        # (a backslash) would shift columns on such rows.
+        .option("escape", '"')
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", CORRUPT_RECORD)
+        .csv(path)
+        .withColumn("_row_order", F.monotonically_increasing_id())
+        .withColumn("_source_file", F.input_file_name())
+    )
+    return SourceFrame(spec=spec, path=path, file_columns=header, frame=frame)
+
+
+# ---------------------------------------------------------------------------
+# Pure transforms
+# ---------------------------------------------------------------------------
+
+
+def raw_record(file_columns: Sequence[str]) -> Column:
+    """The row as it was in the file: the malformed line, or the fields re-quoted as CSV."""
+    fields = F.struct(*[F.col(f"`{name}`") for name in file_columns])
+    return F.coalesce(F.col(CORRUPT_RECORD), F.to_csv(fields, {"quote": '"', "escape": '"'}))
+
+
+def classify_rows(source: SourceFrame) -> DataFrame:
+    """Tag every input row: valid, duplicate (exact copy of an earlier row) or quarantined.
+
+    Adds `_status`, `_reason` and `_raw_record` (only for quarantined rows) and
+    the canonical columns of the spec. Keeps the first row per key in file order.
+    """
+    spec = source.spec
+    key_column = spec.columns[spec.key]
+    content = [F.col(f"`{name}`") for name in source.file_columns]
+    malformed = F.col(CORRUPT_RECORD).isNotNull()
+    bad_key = ~F.coalesce(F.col(f"`{key_column}`").rlike(SPOTIFY_ID_PATTERN), F.lit(False))
+    key_reason = f"invalid_{spec.key}: not a 22-character base62 Spotify id"
+    field_reason = f"malformed_row: field count differs from the header ({len(source.file_columns)} fields)"
+
+    checked = source.frame.withColumn(
+        "_reason",
+        F.when(malformed, F.lit(field_reason)).when(bad_key, F.lit(key_reason)),
+    )
+    # One shuffle on the key serves both windows (the exact-copy window's keys
+    # are a superset of it).
+    by_key = Window.partitionBy("_key").orderBy("_row_order")
+    by_content = Window.partitionBy("_key", *content).orderBy("_row_order")
+    ranked = (
+        checked.withColumn("_key", F.when(F.col("_reason").isNull(), F.col(f"`{key_column}`")))
+        .repartition("_key")
+        .withColumn("_copy_rank", F.row_number().over(by_content))
+        .withColumn("_key_rank", F.row_number().over(by_key))
+    )
+    status = (
+        F.when(F.col("_reason").isNotNull(), F.lit("quarantined"))
+        .when(F.col("_copy_rank") > 1, F.lit("duplicate"))
+        .when(F.col("_key_rank") > 1, F.lit("quarantined"))
+        .otherwise(F.lit("valid"))
+    )
+    reason = F.when(
+        F.col("_reason").isNull() & (F.col("_copy_rank") == 1) & (F.col("_key_rank") > 1),
+        F.lit(f"conflicting_{spec.key}: differs from an earlier row with the same {spec.key}"),
+    ).otherwise(F.col("_reason"))
+    canonical = [F.col(f"`{file_name}`").alias(name) for name, file_name in spec.columns.items()]
+    optional = [
+        (F.col(f"`{file_name}`") if file_name in source.file_columns else F.lit(None).cast("string")).alias(name)
+        for name, file_name in spec.optional_columns.items()
+    ]
+    genres = [
+        (F.col(f"`{name}`") if name in source.file_columns else F.lit(None).cast("string")).alias(name)
+        for name in spec.genre_columns
+    ]
+    classified = ranked.withColumn("_status", status).withColumn("_reason", reason)
+    return classified.select(
+        *canonical,
+        *optional,
+        *genres,
+        "_status",
+        "_reason",
+        "_source_file",
+        "_row_order",
+        F.when(F.col("_status") == "quarantined", raw_record(source.file_columns)).alias("_raw_record"),
+    )
+
+
+# Typing: every expression below is a Spark built-in (no Python UDFs), and
+# try_cast keeps results identical with spark.sql.ansi.enabled on or off.
+
+
+def whole_number_sql(column: str, sql_type: str) -> str:
+    """'42', ' 42 ', '42.0', '4.2e1' -> 42; 'N/A', '4.5', '' or out of range -> null."""
+    as_decimal = f"try_cast(trim(`{column}`) AS DECIMAL(38, 6))"
+    return f"CASE WHEN {as_decimal} = floor({as_decimal}) THEN try_cast({as_decimal} AS {sql_type}) END"
+
+
+def boolean_sql(column: str) -> str:
+    value = f"lower(trim(`{column}`))"
+    return (
+        f"CASE WHEN {value} IN ('true', 't', '1', 'yes') THEN true "
+        f"WHEN {value} IN ('false', 'f', '0', 'no') THEN false END"
+    )
+
+
+# 2015 | 2015-06 | 2015-06-09, optionally followed by a time of day and a zone
+# ("2015-06-09 00:00:00 UTC"). No backslashes: the pattern goes into Spark SQL.
+RELEASE_DATE_PATTERN = (
+    "^([0-9]{4})(?:-([0-9]{1,2})(?:-([0-9]{1,2}))?)?"
+    "(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:[.][0-9]+)?)?)?"
+    " *(?:UTC|Z|[+-][0-9]{2}:?[0-9]{2})?$"
+)
+
+
+def with_release_date(frame: DataFrame, column: str) -> DataFrame:
+    """Add release_date (date), release_date_precision and release_year from a raw string column."""
+    value = f"trim(`{column}`)"
+    part = lambda n: f"regexp_extract({value}, '{RELEASE_DATE_PATTERN}', {n})"  # noqa: E731
+    return (
+        frame.withColumn("_date_year", F.expr(part(1)))
+        .withColumn("_date_month", F.expr(part(2)))
+        .withColumn("_date_day", F.expr(part(3)))
+        .withColumn(
+            "release_date",
+            # A string such as 2015-02-30 matches the pattern but is no date: null, counted.
+            F.expr(
+                "CASE WHEN _date_year != '' THEN try_cast(concat_ws('-', _date_year, "
+                "lpad(CASE WHEN _date_month = '' THEN '1' ELSE _date_month END, 2, '0'), "
+                "lpad(CASE WHEN _date_day = '' THEN '1' ELSE _date_day END, 2, '0')) AS DATE) END"
+            ),
+        )
+        .withColumn(
+            "release_date_precision",
+            F.expr(
+                "CASE WHEN release_date IS NULL THEN NULL WHEN _date_month = '' THEN 'year' "
+                "WHEN _date_day = '' THEN 'month' ELSE 'day' END"
+            ),
+        )
+        .withColumn("release_year", F.year("release_date"))
+        .drop("_date_year", "_date_month", "_date_day")
+    )
+
+
+def _present(column: str) -> Column:
+    return F.col(column).isNotNull() & (F.trim(F.col(column)) != "")
+
+
+def with_typed_columns(frame: DataFrame, typed: dict[str, str]) -> DataFrame:
+    """Replace raw string columns by typed ones; flag present-but-unparseable values.
+
+    typed maps column -> SQL expression over the raw column. The flag column
+    `_unparseable__<column>` is 1 when the raw value was present and parsed to null.
+    """
+    for column, expression in typed.items():
+        frame = frame.withColumn(f"_typed__{column}", F.expr(expression))
+        frame = frame.withColumn(
+            f"_unparseable__{column}",
+            (_present(column) & F.col(f"_typed__{column}").isNull()).cast("int"),
+        )
+        frame = frame.withColumn(column, F.col(f"_typed__{column}")).drop(f"_typed__{column}")
+    return frame
+
+
+def type_albums(classified: DataFrame) -> DataFrame:
+    raw = classified.withColumnRenamed("release_date", "_raw_release_date")
+    dated = with_release_date(raw, "_raw_release_date")
+    dated = dated.withColumn(
+        "_unparseable__release_date",
+        (_present("_raw_release_date") & F.col("release_date").isNull()).cast("int"),
+    ).drop("_raw_release_date")
+    return with_typed_columns(
+        dated,
+        {
+            "duration_ms": whole_number_sql("duration_ms", "INT"),
+            "album_popularity": whole_number_sql("album_popularity", "INT"),
+        },
+    )
+
+
+def type_artists(classified: DataFrame, spec: SourceSpec) -> DataFrame:
+    if spec.genre_columns:
+        # Kaggle layout: genre_0..genre_6, empty cells dropped; genre is the first one.
+        listed = ", ".join(f"`{name}`" for name in spec.genre_columns)
+        genres = F.expr(f"filter(array({listed}), g -> g IS NOT NULL AND trim(g) != '')")
+        with_genres = classified.withColumn("genres", genres).withColumn("genre", F.expr("get(genres, 0)"))
+        with_genres = with_genres.drop(*spec.genre_columns)
+    else:
+        with_genres = classified.withColumn(
+            "genres",
+            F.when(_present("genre"), F.array(F.col("genre"))).otherwise(F.array().cast("array<string>")),
+        )
+    return with_typed_columns(
+        with_genres,
+        {
+            "artist_popularity": whole_number_sql("artist_popularity", "INT"),
+            "followers": whole_number_sql("followers", "BIGINT"),
+        },
+    )
+
+
+def type_tracks(classified: DataFrame, spec: SourceSpec) -> DataFrame:
+    if "explicit" not in classified.columns:
+        classified = classified.withColumn("explicit", F.lit(None).cast("string"))
+    return with_typed_columns(
+        classified,
+        {
+            "track_popularity": whole_number_sql("track_popularity", "INT"),
+            "explicit": boolean_sql("explicit"),
+        },
+    )
+
+
+def enrich_albums(albums: DataFrame, artists: DataFrame, tracks: DataFrame) -> DataFrame:
+    """LEFT JOIN album-track rows to the valid artists and tracks; flag orphans.
+
+    Every album row is kept (whatever its status) so that one cached frame
+    serves the counts, the quarantine and the published table.
+    """
+    artist_dim = artists.filter(F.col("_status") == "valid").select(
+        F.col("artist_id").alias("_artist_key"),
+        "artist_name",
+        "artist_popularity",
+        "followers",
+        "genre",
+        "genres",
+        F.lit(True).alias("_artist_found"),
+    )
+    track_dim = tracks.filter(F.col("_status") == "valid").select(
+        F.col("track_id").alias("_track_key"),
+        "track_popularity",
+        "explicit",
+        F.lit(True).alias("_track_found"),
+    )
+    # The artist table is small (37k rows in the real data): broadcast it, which
+    # also keeps album rows in file order and Parquet pages well compressed.
+    joined = albums.join(F.broadcast(artist_dim), F.col("artist_id") == F.col("_artist_key"), "left").join(
+        track_dim, F.col("track_id") == F.col("_track_key"), "left"
+    )
+    return (
+        joined.withColumn("_orphan_artist", F.col("_artist_found").isNull().cast("int"))
+        .withColumn("_orphan_track", F.col("_track_found").isNull().cast("int"))
+        .drop("_artist_key", "_track_key", "_artist_found", "_track_found")
+    )
+
+
+def published_tracks(enriched: DataFrame) -> DataFrame:
+    """The valid rows in the contract's column order and types."""
+    return enriched.filter(F.col("_status") == "valid").select(
+        *[F.col(f.name).cast(f.dataType).alias(f.name) for f in TRACKS_SCHEMA.fields]
+    )
+
+
+def quarantined_rows(frame: DataFrame, source: str, run_id: str) -> DataFrame:
+    return frame.filter(F.col("_status") == "quarantined").select(
+        F.lit(source).alias("source"),
+        F.col("_source_file").alias("source_file"),
+        F.col("_reason").alias("reason"),
+        F.col("_raw_record").alias("raw_record"),
+        F.lit(run_id).alias("run_id"),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Counts, accounting and data-quality gates (plain Python over small results)
+# ---------------------------------------------------------------------------
+
+
+def file_counts(frame: DataFrame, spec: SourceSpec, path: str, extra_flags: Sequence[str] = ()) -> dict:
+    """One aggregation: rows per status and reason, and flags summed over valid rows."""
+    flags = [c for c in frame.columns if c.startswith("_unparseable__")] + list(extra_flags)
+    rows = (
+        frame.groupBy("_status", "_reason")
+        .agg(F.count(F.lit(1)).alias("rows"), *[F.sum(c).alias(c) for c in flags])
+        .collect()
+    )
+    by_status = {"valid": 0, "duplicate": 0, "quarantined": 0}
+    reasons: dict[str, int] = {}
+    flag_totals = {c: 0 for c in flags}
+    for row in rows:
+        by_status[row["_status"]] += row["rows"]
+        if row["_status"] == "quarantined":
+            reasons[row["_reason"]] = reasons.get(row["_reason"], 0) + row["rows"]
+        if row["_status"] == "valid":
+            for c in flags:
+                flag_totals[c] += row[c] or 0
+    input_rows = sum(by_status.values())
+    return {
+        "file": path,
+        "layout_file_name": spec.file_name,
+        "input_rows": input_rows,
+        "kept_rows": by_status["valid"],
+        "quarantined_rows": by_status["quarantined"],
+        "duplicate_rows_removed": by_status["duplicate"],
+        "quarantine_reasons": dict(sorted(reasons.items())),
+        "unparseable_values": {
+            c.removeprefix("_unparseable__"): n for c, n in flag_totals.items() if c.startswith("_unparseable__")
+        },
+        "_flags": {c: n for c, n in flag_totals.items() if not c.startswith("_unparseable__")},
+    }
+
+
+def _rate(numerator: int, denominator: int) -> float:
+    return round(numerator / denominator, 6) if denominator else 0.0
+
+
+def build_summary(config: EtlConfig, run_id: str, files: dict[str, dict]) -> dict:
+    albums = files["albums"]
+    output_rows = albums["kept_rows"]
+    orphan_artist = albums["_flags"]["_orphan_artist"]
+    orphan_track = albums["_flags"]["_orphan_track"]
+    for counts in files.values():
+        counts.pop("_flags", None)
+        total = counts["kept_rows"] + counts["quarantined_rows"] + counts["duplicate_rows_removed"]
+        if total != counts["input_rows"]:  # an internal bug, never bad data
+            raise AssertionError(f"accounting broken for {counts['file']}: {counts}")
+    return {
+        "job": "spotify_etl",
+        "job_name": config.job_name,
+        "run_id": run_id,
+        "source_path": config.source_path,
+        "target_path": config.target_path,
+        "quarantine_path": config.quarantine_path,
+        "input_rows": albums["input_rows"],
+        "output_rows": output_rows,
+        "quarantined_rows": albums["quarantined_rows"],
+        "duplicate_rows_removed": albums["duplicate_rows_removed"],
+        "accounting": (
+            f"{albums['input_rows']} input = {output_rows} output + {albums['quarantined_rows']} quarantined"
+            f" + {albums['duplicate_rows_removed']} duplicates"
+        ),
+        "orphans": {
+            "artist_rows": orphan_artist,
+            "artist_rate": _rate(orphan_artist, output_rows),
+            "track_rows": orphan_track,
+            "track_rate": _rate(orphan_track, output_rows),
+        },
+        "files": files,
+    }
+
+
+def evaluate_gates(summary: dict, config: EtlConfig) -> list[dict]:
+    """Each gate: name, threshold, measured value, passed, and a message naming both."""
+    gates = []
+    output_rows = summary["output_rows"]
+    gates.append(
+        {
+            "name": "min_output_rows",
+            "threshold": config.min_output_rows,
+            "measured": output_rows,
+            "passed": output_rows >= config.min_output_rows,
+            "message": f"{output_rows} output rows (minimum {config.min_output_rows})",
+        }
+    )
+    worst_role, worst = max(
+        ((role, counts) for role, counts in summary["files"].items()),
+        key=lambda item: _rate(item[1]["quarantined_rows"], item[1]["input_rows"]),
+    )
+    worst_rate = _rate(worst["quarantined_rows"], worst["input_rows"])
+    gates.append(
+        {
+            "name": "max_quarantine_rate",
+            "threshold": config.max_quarantine_rate,
+            "measured": worst_rate,
+            "passed": worst_rate <= config.max_quarantine_rate,
+            "message": (
+                f"{worst['file']} quarantined {worst_rate:.2%} of its rows ({worst['quarantined_rows']} of "
+                f"{worst['input_rows']}; maximum {config.max_quarantine_rate:.2%})"
+            ),
+        }
+    )
+    for kind, threshold in (("artist", config.max_orphan_artist_rate), ("track", config.max_orphan_track_rate)):
+        rate = summary["orphans"][f"{kind}_rate"]
+        gates.append(
+            {
+                "name": f"max_orphan_{kind}_rate",
+                "threshold": threshold,
+                "measured": rate,
+                "passed": rate <= threshold,
+                "message": (
+                    f"{rate:.2%} of output rows have no matching {kind} ({summary['orphans'][f'{kind}_rows']} of "
+                    f"{output_rows}; maximum {threshold:.2%})"
+                ),
+            }
+        )
+    return gates
+
+
+def failed_gates_message(gates: list[dict]) -> str:
+    failed = [g for g in gates if not g["passed"]]
+    return "; ".join(f"data-quality gate {g['name']} failed: {g['message']}" for g in failed)
+
+
+# ---------------------------------------------------------------------------
+# The run
+# ---------------------------------------------------------------------------
+
+
+def shuffle_partitions_for(input_bytes: int, parallelism: int) -> int:
+    """About 64 MB of CSV per shuffle partition, never fewer than the cores."""
+    return max(parallelism, min(400, math.ceil(input_bytes / (64 * 1024 * 1024))))
+
+
+def log(message: str) -> None:
+    print(f"[spotify_etl] {message}", flush=True)
+
+
+def run(spark: SparkSession, config: EtlConfig) -> dict:
+    """Read, validate, join, gate, publish. Returns the run summary (also written as JSON)."""
+    started = time.time()
+    run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+    sources = resolve_sources(spark, config.source_path)
+    frames = {role: read_source(spark, spec, path) for role, (spec, path) in sources.items()}
+    input_bytes = sum(path_size(spark, path) for _, path in sources.values())
+    spark.conf.set(
+        "spark.sql.shuffle.partitions",
+        str(shuffle_partitions_for(input_bytes, spark.sparkContext.defaultParallelism)),
+    )
+    spark.conf.set("spark.sql.adaptive.enabled", "true")
+
+    artists = type_artists(classify_rows(frames["artists"]), frames["artists"].spec).persist(
+        StorageLevel.MEMORY_AND_DISK
+    )
+    tracks = type_tracks(classify_rows(frames["tracks"]), frames["tracks"].spec).persist(
+        StorageLevel.MEMORY_AND_DISK
+    )
+    albums = enrich_albums(type_albums(classify_rows(frames["albums"])), artists, tracks).persist(
+        StorageLevel.MEMORY_AND_DISK
+    )
+    try:
+        files = {
+            "albums": file_counts(
+                albums, frames["albums"].spec, sources["albums"][1], ("_orphan_artist", "_orphan_track")
+            ),
+            "artists": file_counts(artists, frames["artists"].spec, sources["artists"][1]),
+            "tracks": file_counts(tracks, frames["tracks"].spec, sources["tracks"][1]),
+        }
+        summary = build_summary(config, run_id, files)
+        gates = evaluate_gates(summary, config)
+        summary["gates"] = gates
+        passed = all(g["passed"] for g in gates)
+
+        # The quarantine is written even when a gate fails: it is what explains the failure.
+        quarantine = (
+            quarantined_rows(albums, "albums", run_id)
+            .unionByName(quarantined_rows(artists, "artists", run_id))
+            .unionByName(quarantined_rows(tracks, "tracks", run_id))
+        )
+        quarantine.coalesce(1).write.mode("overwrite").partitionBy("source").parquet(config.quarantine_path)
+
+        if passed:
+            (
+                published_tracks(albums)
+                .repartition("release_year")
+                .sortWithinPartitions("release_year", "artist_id", "album_id", "track_id")
+                .write.mode("overwrite")
+                # Reruns replace the partitions they write and leave the others alone.
+                .option("partitionOverwriteMode", "dynamic")
+                .option("compression", "snappy")
+                .partitionBy("release_year")
+                .parquet(f"{config.target_path}/{TRACKS_TABLE_DIR}")
+            )
+        summary["status"] = "succeeded" if passed else "failed"
+        summary["seconds"] = round(time.time() - started, 1)
+        summary_json = json.dumps(summary, sort_keys=False, ensure_ascii=False)
+        write_text(spark, f"{config.target_path}/{RUN_SUMMARY_FILE}", summary_json + "\n")
+        print(json.dumps(summary, ensure_ascii=False, separators=(",", ":")), flush=True)
+        if not passed:
+            raise DataQualityError(failed_gates_message(gates) + " (nothing was published to tracks/)")
+        return summary
+    finally:
+        for frame in (albums, artists, tracks):
+            frame.unpersist()
+
+
+# ---------------------------------------------------------------------------
+# Entry points
+# ---------------------------------------------------------------------------
+
+
+def run_on_glue(argv: Sequence[str]) -> None:
+    """AWS Glue entry point: awsglue exists only on Glue, so it is imported here."""
+    from awsglue.context import GlueContext
+    from awsglue.job import Job
+    from awsglue.utils import getResolvedOptions
+    from pyspark.context import SparkContext
+
+    optional = [name for name in THRESHOLD_ARGUMENTS if f"--{name}" in argv]
+    arguments = getResolvedOptions(list(argv), [*REQUIRED_ARGUMENTS, *optional])
+    config = build_config(arguments)
+    glue_context = GlueContext(SparkContext.getOrCreate())
+    job = Job(glue_context)
+    job.init(config.job_name, arguments)
+    run(glue_context.spark_session, config)
+    job.commit()
+
+
+def java_problem() -> str | None:
+    """None when a usable Java is found, else a message that says what to install."""
+    java_home = os.environ.get("JAVA_HOME")
+    java = os.path.join(java_home, "bin", "java") if java_home else shutil.which("java")
+    if not java or not os.path.exists(java):
+        where = f"JAVA_HOME={java_home} has no bin/java" if java_home else "no `java` on PATH and JAVA_HOME is unset"
+        return (
+            f"Java 17 is required to run Spark locally, but {where}. "
+            "Install a JDK 17 (Debian/Ubuntu: apt-get install openjdk-17-jre-headless; macOS: brew install openjdk@17) "
+            "or point JAVA_HOME at one."
+        )
+    try:
+        probe = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=60)
+    except OSError as error:
+        return f"Java at {java} cannot be started: {error}"
+    if probe.returncode != 0:
+        return f"Java at {java} does not run (`java -version` exited {probe.returncode}): {probe.stderr.strip()}"
+    return None
+
+
+def local_spark_session(master: str = "local[*]", shuffle_partitions: int | None = None) -> SparkSession:
+    problem = java_problem()
+    if problem:
+        raise ConfigurationError(problem)
+    builder = (
+        SparkSession.builder.master(master)
+        .appName("spotify-etl-local")
+        .config("spark.driver.memory", os.environ.get("SPOTIFY_ETL_DRIVER_MEMORY", "2g"))
+        .config("spark.sql.adaptive.enabled", "true")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.parquet.compression.codec", "snappy")
+    )
+    if shuffle_partitions:
+        builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def parse_local_arguments(argv: Sequence[str]) -> dict[str, str]:
+    parser = argparse.ArgumentParser(
+        prog="spotify_etl.py",
+        description="Run the Spotify Glue job on local Spark (the same code that runs on AWS Glue 5.1).",
+    )
+    for name in REQUIRED_ARGUMENTS:
+        parser.add_argument(f"--{name}", required=True)
+    for name, (_, _, accepted) in THRESHOLD_ARGUMENTS.items():
+        parser.add_argument(f"--{name}", help=f"data-quality threshold: {accepted}")
+    parsed = parser.parse_args(list(argv))
+    return {key: value for key, value in vars(parsed).items() if value is not None}
+
+
+def run_locally(argv: Sequence[str]) -> int:
+    try:
+        config = build_config(parse_local_arguments(argv))
+        spark = local_spark_session()
+        try:
+            run(spark, config)
+        finally:
+            spark.stop()
+    except EtlError as error:
+        print(f"spotify_etl: error: {error}", file=sys.stderr, flush=True)
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str]) -> int:
+    try:
+        import awsglue  # noqa: F401  (present only on AWS Glue)
+    except ImportError:
+        return run_locally(argv[1:])
+    run_on_glue(argv)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,125 @@
+"""Hand-written input files covering every kind of mess the real data has.
+
+Each row is commented with what it exercises; the expected output and counts
+in test_spotify_etl.py are derived from these comments by hand.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def sid(prefix: str, number: int) -> str:
+    """A readable, valid 22-character base62 Spotify id, e.g. track0000000000000001."""
+    return f"{prefix}{number:0>{22 - len(prefix)}}"
+
+
+T = {n: sid("track", n) for n in range(1, 13)}
+A = {n: sid("artist", n) for n in range(1, 100)}
+AL = {n: sid("album", n) for n in range(1, 10)}
+
+ALBUMS_HEADER = "track_name,track_id,duration_ms,album_name,release_date,label,album_popularity,album_id,artist_id,duration_sec"
+ALBUM_LINES = [
+    # 1 embedded comma and doubled quotes; timestamp-with-zone date
+    f'"Song ""Untitled"", Pt. 2",{T[1]},200000,"Album, One",2015-06-09 00:00:00 UTC,"Label ""X""",60,{AL[1]},{A[1]},200.0',
+    # 2 Cyrillic; plain ISO date
+    f"Привет,{T[2]},180000,Album One,2015-06-09,Sony,60,{AL[1]},{A[2]},180.0",
+    # 3 CJK; N/A duration (unparseable); month precision; empty label and popularity (missing)
+    f"夜に駆ける,{T[3]},N/A,Album Two,2015-06,,,{AL[2]},{A[3]},",
+    # 4 emoji; quoted number; year precision
+    f'Happy 🎉 Birthday,{T[4]},"210000",Album Three,2015,Label,45,{AL[3]},{A[4]},210',
+    # 5 N/A date (unparseable) and a text popularity (unparseable)
+    f"Date Named,{T[5]},1000,Album Four,N/A,Label,abc,{AL[4]},{A[5]},1",
+    # 6 a date that matches the pattern but does not exist (unparseable)
+    f"Feb 30,{T[6]},1000,Album Five,2015-02-30,Label,10,{AL[5]},{A[6]},1",
+    # 7 artist and track missing from the other files (orphans)
+    f"Orphan Artist,{T[7]},1000,Album Six,2020-01-01,Label,10,{AL[6]},{A[99]},1",
+    # 8 exact duplicate of row 2 (removed, counted)
+    f"Привет,{T[2]},180000,Album One,2015-06-09,Sony,60,{AL[1]},{A[2]},180.0",
+    # 9 same track id as row 4, different content (quarantined)
+    f'Happy 🎉 Birthday,{T[4]},"210000",Album Three,2015,Label,46,{AL[3]},{A[4]},210',
+    # 10 invalid track id (quarantined)
+    f"Bad Id,not-a-track-id,1000,Album,2015,Label,1,{AL[7]},{A[1]},1",
+    # 11 empty track id (quarantined)
+    f"No Id,,1000,Album,2015,Label,1,{AL[7]},{A[1]},1",
+    # 12 too few fields (quarantined)
+    f"Broken,{T[12]},1000",
+    # 13 quoted quotes in the name; its track has a conflicting row in track.csv (first wins)
+    f'"Name ""quoted""",{T[8]},1000,Album Seven,2021-03-04,Label,10,{AL[7]},{A[1]},1',
+    # 14 spaces kept exactly; track missing from track.csv (orphan)
+    f'"  padded  ",{T[10]},1000,Album Eight,2021-03-04,Label,10,{AL[8]},{A[5]},1',
+]
+
+ARTISTS_HEADER = "id,name,artist_popularity,followers,genre"
+ARTIST_LINES = [
+    f"{A[1]},Кино,71,1500000,russian rock",
+    f"{A[2]},米津玄師,80,2500000.0,j-pop",  # pandas-style float followers
+    f"{A[3]},🔥 Fire Emoji Club 🔥,N/A,,",  # N/A popularity, empty followers and genre
+    f"{A[4]},,10,20,pop",  # empty name
+    f"{A[5]},2026-11-01 00:00:00,50,1000,edm",  # a name that looks like a timestamp stays a string
+    f'{A[6]},"Earth, Wind & Fire",65,300,soul',
+    f"{A[1]},Кино,71,1500000,russian rock",  # exact duplicate
+    f'{A[6]},"Earth, Wind & Fire",65,301,soul',  # conflicting
+    "bad-id,Nobody,1,1,pop",  # invalid id
+    f"{A[9]},Too Few",  # malformed
+]
+
+TRACKS_HEADER = "track_id,track_popularity"
+TRACK_LINES = [
+    f"{T[1]},55",
+    f"{T[2]},N/A",  # unparseable
+    f"{T[3]},",  # missing
+    f'{T[4]},"70"',
+    f"{T[5]},12",
+    f"{T[5]},12",  # exact duplicate
+    f"{T[6]},abc",  # unparseable
+    f"{T[8]},40",
+    f"{T[8]},41",  # conflicting
+    "track1,20",  # invalid id
+    f"{T[9]},1,2",  # too many fields
+]
+
+
+def write_workshop_files(folder: str) -> str:
+    os.makedirs(folder, exist_ok=True)
+    # Windows line endings for albums, a spreadsheet's byte-order mark for artists.
+    with open(os.path.join(folder, "albums.csv"), "w", encoding="utf-8", newline="") as handle:
+        handle.write("\r\n".join([ALBUMS_HEADER, *ALBUM_LINES]) + "\r\n")
+    with open(os.path.join(folder, "artists.csv"), "w", encoding="utf-8-sig", newline="") as handle:
+        handle.write("\n".join([ARTISTS_HEADER, *ARTIST_LINES]) + "\n")
+    with open(os.path.join(folder, "track.csv"), "w", encoding="utf-8", newline="") as handle:
+        handle.write("\n".join([TRACKS_HEADER, *TRACK_LINES]) + "\n")
+    return folder
+
+
+KAGGLE_ALBUMS_HEADER = (
+    "track_name,track_id,track_number,duration_ms,album_type,artists,total_tracks,album_name,release_date,label,"
+    "album_popularity,album_id,artist_id," + ",".join(f"artist_{i}" for i in range(12)) + ",duration_sec"
+)
+KAGGLE_ARTISTS_HEADER = "id,name,artist_popularity,artist_genres,followers," + ",".join(
+    f"genre_{i}" for i in range(7)
+)
+KAGGLE_TRACKS_HEADER = "id,track_popularity,explicit"
+
+
+def write_kaggle_files(folder: str) -> str:
+    os.makedirs(folder, exist_ok=True)
+    empty_artists = "," * 10
+    albums = [
+        KAGGLE_ALBUMS_HEADER,
+        f"One,{T[1]},1,200000,album,\"['Кино']\",2,First,2019-05-01,Lbl,30,{AL[1]},{A[1]},{A[1]},{A[2]}{empty_artists},200.0",
+        f"Two,{T[2]},2,100000,album,\"['Кино']\",2,First,2019-05-01,Lbl,30,{AL[1]},{A[1]},{A[1]},{empty_artists},100.0",
+    ]
+    artists = [
+        KAGGLE_ARTISTS_HEADER,
+        f"{A[1]},Кино,71,\"['russian rock', 'post-punk']\",1500000.0,russian rock,post-punk,,,,,",
+    ]
+    tracks = [KAGGLE_TRACKS_HEADER, f"{T[1]},55,True", f"{T[2]},40,False"]
+    for name, lines in (
+        ("spotify-albums_data_2023.csv", albums),
+        ("spotify_artist_data_2023.csv", artists),
+        ("spotify_tracks_data_2023.csv", tracks),
+    ):
+        with open(os.path.join(folder, name), "w", encoding="utf-8", newline="") as handle:
+            handle.write("\n".join(lines) + "\n")
+    return folder

@@ -1,0 +1,317 @@
+"""The Glue ETL script on real local Spark over hand-written messy files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import json
+import os
+import subprocess
+import sys
+import types
+
+import pytest
+
+import spotify_etl
+from tests.etl.fixtures import A, AL, T, write_kaggle_files, write_workshop_files
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCRIPT = os.path.join(ROOT, "glue_scripts", "spotify_etl.py")
+LENIENT = {"MAX_QUARANTINE_RATE": "0.5", "MAX_ORPHAN_ARTIST_RATE": "0.5", "MAX_ORPHAN_TRACK_RATE": "0.5"}
+
+
+def config_for(folder, **thresholds) -> spotify_etl.EtlConfig:
+    arguments = {
+        "JOB_NAME": "test",
+        "SOURCE_PATH": str(folder / "staging"),
+        "TARGET_PATH": str(folder / "warehouse"),
+        "QUARANTINE_PATH": str(folder / "warehouse" / "quarantine"),
+        **thresholds,
+    }
+    return spotify_etl.build_config(arguments)
+
+
+def read_tracks(spark, target_path) -> list[dict]:
+    rows = spark.read.parquet(f"{target_path}/tracks").collect()
+    return sorted((row.asDict() for row in rows), key=lambda row: row["track_id"])
+
+
+@pytest.fixture(scope="module")
+def workshop_run(spark, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("workshop")
+    write_workshop_files(str(folder / "staging"))
+    config = config_for(folder, **LENIENT)
+    summary = spotify_etl.run(spark, config)
+    return {"config": config, "summary": summary, "tracks": read_tracks(spark, config.target_path), "folder": folder}
+
+
+def row(track, name, duration, popularity, album, album_name, label, album_pop, date, precision, artist, artist_name,
+        artist_pop, followers, genre, genres, year):
+    return {
+        "track_id": T[track], "track_name": name, "duration_ms": duration, "track_popularity": popularity,
+        "explicit": None, "album_id": AL[album], "album_name": album_name, "label": label,
+        "album_popularity": album_pop, "release_date": date, "release_date_precision": precision,
+        "artist_id": A[artist], "artist_name": artist_name, "artist_popularity": artist_pop,
+        "followers": followers, "genre": genre, "genres": genres, "release_year": year,
+    }
+
+
+D = dt.date
+EXPECTED_TRACKS = [
+    row(1, 'Song "Untitled", Pt. 2', 200000, 55, 1, "Album, One", 'Label "X"', 60, D(2015, 6, 9), "day",
+        1, "Кино", 71, 1500000, "russian rock", ["russian rock"], 2015),
+    row(2, "Привет", 180000, None, 1, "Album One", "Sony", 60, D(2015, 6, 9), "day",
+        2, "米津玄師", 80, 2500000, "j-pop", ["j-pop"], 2015),
+    row(3, "夜に駆ける", None, None, 2, "Album Two", None, None, D(2015, 6, 1), "month",
+        3, "🔥 Fire Emoji Club 🔥", None, None, None, [], 2015),
+    row(4, "Happy 🎉 Birthday", 210000, 70, 3, "Album Three", "Label", 45, D(2015, 1, 1), "year",
+        4, None, 10, 20, "pop", ["pop"], 2015),
+    row(5, "Date Named", 1000, 12, 4, "Album Four", "Label", None, None, None,
+        5, "2026-11-01 00:00:00", 50, 1000, "edm", ["edm"], None),
+    row(6, "Feb 30", 1000, None, 5, "Album Five", "Label", 10, None, None,
+        6, "Earth, Wind & Fire", 65, 300, "soul", ["soul"], None),
+    row(7, "Orphan Artist", 1000, None, 6, "Album Six", "Label", 10, D(2020, 1, 1), "day",
+        99, None, None, None, None, None, 2020),
+    row(8, 'Name "quoted"', 1000, 40, 7, "Album Seven", "Label", 10, D(2021, 3, 4), "day",
+        1, "Кино", 71, 1500000, "russian rock", ["russian rock"], 2021),
+    row(10, "  padded  ", 1000, None, 8, "Album Eight", "Label", 10, D(2021, 3, 4), "day",
+        5, "2026-11-01 00:00:00", 50, 1000, "edm", ["edm"], 2021),
+]
+
+
+def test_published_rows_are_exactly_the_valid_distinct_tracks(workshop_run):
+    assert workshop_run["tracks"] == EXPECTED_TRACKS
+
+
+def test_parquet_files_carry_the_contract_types(spark, workshop_run):
+    target = workshop_run["config"].target_path
+    one_file = glob.glob(f"{target}/tracks/release_year=2015/*.parquet")[0]
+    file_schema = {f.name: f.dataType.simpleString() for f in spark.read.parquet(one_file).schema.fields}
+    assert file_schema == {
+        "track_id": "string", "track_name": "string", "duration_ms": "int", "track_popularity": "int",
+        "explicit": "boolean", "album_id": "string", "album_name": "string", "label": "string",
+        "album_popularity": "int", "release_date": "date", "release_date_precision": "string",
+        "artist_id": "string", "artist_name": "string", "artist_popularity": "int", "followers": "bigint",
+        "genre": "string", "genres": "array<string>",
+    }
+    partitions = sorted(os.path.basename(p) for p in glob.glob(f"{target}/tracks/release_year=*"))
+    assert partitions == ["release_year=2015", "release_year=2020", "release_year=2021",
+                          "release_year=__HIVE_DEFAULT_PARTITION__"]
+    # Few files: one per partition here, never one per shuffle partition.
+    for partition in partitions:
+        assert len(glob.glob(f"{target}/tracks/{partition}/*.parquet")) == 1
+    assert all(p.endswith(".snappy.parquet") for p in glob.glob(f"{target}/tracks/*/*.parquet"))
+
+
+def test_every_input_row_is_accounted_for(workshop_run):
+    summary = workshop_run["summary"]
+    albums, artists, tracks = (summary["files"][k] for k in ("albums", "artists", "tracks"))
+    assert (summary["input_rows"], summary["output_rows"], summary["quarantined_rows"],
+            summary["duplicate_rows_removed"]) == (14, 9, 4, 1)
+    assert summary["input_rows"] == summary["output_rows"] + summary["quarantined_rows"] + summary[
+        "duplicate_rows_removed"]
+    assert (artists["input_rows"], artists["kept_rows"], artists["quarantined_rows"],
+            artists["duplicate_rows_removed"]) == (10, 6, 3, 1)
+    assert (tracks["input_rows"], tracks["kept_rows"], tracks["quarantined_rows"],
+            tracks["duplicate_rows_removed"]) == (11, 7, 3, 1)
+    assert summary["orphans"] == {"artist_rows": 1, "artist_rate": round(1 / 9, 6),
+                                  "track_rows": 2, "track_rate": round(2 / 9, 6)}
+    assert albums["unparseable_values"] == {"release_date": 2, "duration_ms": 1, "album_popularity": 1}
+    assert artists["unparseable_values"] == {"artist_popularity": 1, "followers": 0}
+    assert tracks["unparseable_values"] == {"track_popularity": 2, "explicit": 0}
+    assert summary["status"] == "succeeded"
+
+
+def test_run_summary_is_written_beside_the_table_and_printed(workshop_run, capsys):
+    target = workshop_run["config"].target_path
+    with open(f"{target}/run_summary.json", encoding="utf-8") as handle:
+        written = json.load(handle)
+    assert written == workshop_run["summary"]
+    assert not glob.glob(f"{target}/tracks/*.json")
+
+
+def test_quarantine_keeps_raw_rows_with_reasons(spark, workshop_run):
+    quarantine = spark.read.parquet(workshop_run["config"].quarantine_path).collect()
+    got = sorted((r["source"], r["reason"].split(":")[0], r["raw_record"]) for r in quarantine)
+    assert got == sorted([
+        ("albums", "conflicting_track_id",
+         f"Happy 🎉 Birthday,{T[4]},210000,Album Three,2015,Label,46,{AL[3]},{A[4]},210"),
+        ("albums", "invalid_track_id", f"Bad Id,not-a-track-id,1000,Album,2015,Label,1,{AL[7]},{A[1]},1"),
+        ("albums", "invalid_track_id", f"No Id,,1000,Album,2015,Label,1,{AL[7]},{A[1]},1"),
+        ("albums", "malformed_row", f"Broken,{T[12]},1000"),
+        ("artists", "conflicting_artist_id", f'{A[6]},"Earth, Wind & Fire",65,301,soul'),
+        ("artists", "invalid_artist_id", "bad-id,Nobody,1,1,pop"),
+        ("artists", "malformed_row", f"{A[9]},Too Few"),
+        ("tracks", "conflicting_track_id", f"{T[8]},41"),
+        ("tracks", "invalid_track_id", "track1,20"),
+        ("tracks", "malformed_row", f"{T[9]},1,2"),
+    ])
+    assert {r["source_file"].rsplit("/", 1)[1] for r in quarantine} == {"albums.csv", "artists.csv", "track.csv"}
+
+
+def test_rerun_is_idempotent(spark, workshop_run):
+    target = workshop_run["config"].target_path
+    files_before = sorted(glob.glob(f"{target}/tracks/*/*.parquet"))
+    spotify_etl.run(spark, workshop_run["config"])
+    assert read_tracks(spark, target) == EXPECTED_TRACKS
+    assert len(glob.glob(f"{target}/tracks/*/*.parquet")) == len(files_before)
+    assert spark.read.parquet(workshop_run["config"].quarantine_path).count() == 10
+
+
+def test_gates_fail_with_gate_name_and_measured_value_and_publish_nothing(spark, tmp_path):
+    write_workshop_files(str(tmp_path / "staging"))
+    config = config_for(tmp_path, MAX_ORPHAN_ARTIST_RATE="0.5", MAX_ORPHAN_TRACK_RATE="0.5")
+    with pytest.raises(spotify_etl.DataQualityError) as failure:
+        spotify_etl.run(spark, config)
+    message = str(failure.value)
+    assert "data-quality gate max_quarantine_rate failed" in message
+    assert "artists.csv quarantined 30.00% of its rows (3 of 10; maximum 5.00%)" in message
+    assert "nothing was published" in message
+    assert not os.path.exists(f"{config.target_path}/tracks")
+    with open(f"{config.target_path}/run_summary.json", encoding="utf-8") as handle:
+        assert json.load(handle)["status"] == "failed"
+
+
+def test_orphan_and_output_gates(spark, tmp_path):
+    write_workshop_files(str(tmp_path / "staging"))
+    config = config_for(tmp_path, **{**LENIENT, "MAX_ORPHAN_TRACK_RATE": "0.1", "MIN_OUTPUT_ROWS": "10"})
+    with pytest.raises(spotify_etl.DataQualityError) as failure:
+        spotify_etl.run(spark, config)
+    message = str(failure.value)
+    assert "data-quality gate min_output_rows failed: 9 output rows (minimum 10)" in message
+    assert "data-quality gate max_orphan_track_rate failed: 22.22% of output rows have no matching track" in message
+    assert "max_orphan_artist_rate" not in message
+
+
+def test_missing_file_is_named(spark, tmp_path):
+    staging = write_workshop_files(str(tmp_path / "staging"))
+    os.remove(os.path.join(staging, "track.csv"))
+    with pytest.raises(spotify_etl.MissingInputError, match="missing input file for tracks: expected track.csv or "
+                                                            "spotify_tracks_data_2023.csv in"):
+        spotify_etl.run(spark, config_for(tmp_path))
+
+
+def test_missing_column_is_named(spark, tmp_path):
+    staging = write_workshop_files(str(tmp_path / "staging"))
+    with open(os.path.join(staging, "artists.csv"), "w", encoding="utf-8") as handle:
+        handle.write("id,name,followers,genre\n")
+    with pytest.raises(spotify_etl.MissingInputError, match=r"artists.csv is missing required column\(s\) "
+                                                            r"artist_popularity \(header has: id, name, followers"):
+        spotify_etl.run(spark, config_for(tmp_path))
+
+
+def test_empty_file_is_named(spark, tmp_path):
+    staging = write_workshop_files(str(tmp_path / "staging"))
+    open(os.path.join(staging, "albums.csv"), "w").close()
+    with pytest.raises(spotify_etl.MissingInputError, match=r"albums.csv is empty"):
+        spotify_etl.run(spark, config_for(tmp_path))
+
+
+def test_kaggle_download_is_accepted_unchanged(spark, tmp_path):
+    write_kaggle_files(str(tmp_path / "staging"))
+    config = config_for(tmp_path)
+    summary = spotify_etl.run(spark, config)
+    rows = read_tracks(spark, config.target_path)
+    assert [(r["track_id"], r["explicit"], r["track_popularity"], r["genre"], r["genres"], r["followers"],
+             r["release_year"]) for r in rows] == [
+        (T[1], True, 55, "russian rock", ["russian rock", "post-punk"], 1500000, 2019),
+        (T[2], False, 40, "russian rock", ["russian rock", "post-punk"], 1500000, 2019),
+    ]
+    assert summary["files"]["albums"]["layout_file_name"] == "spotify-albums_data_2023.csv"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"MAX_QUARANTINE_RATE": "1.5"}, "--MAX_QUARANTINE_RATE='1.5' is invalid: expected a fraction between 0 and 1"),
+        ({"MIN_OUTPUT_ROWS": "many"}, "--MIN_OUTPUT_ROWS='many' is invalid: expected a whole number >= 0"),
+        ({"MAX_ORPHAN_ARTIST_RATE": "nan"}, "--MAX_ORPHAN_ARTIST_RATE='nan' is invalid"),
+        ({"SOURCE_PATH": ""}, "missing job argument(s): --SOURCE_PATH"),
+    ],
+)
+def test_bad_job_arguments_are_named(arguments, message):
+    base = {"JOB_NAME": "j", "SOURCE_PATH": "s", "TARGET_PATH": "t", "QUARANTINE_PATH": "q"}
+    with pytest.raises(spotify_etl.ConfigurationError) as failure:
+        spotify_etl.build_config({**base, **arguments})
+    assert message in str(failure.value)
+
+
+def test_value_parsers(spark):
+    values = ["42", " 42 ", "42.0", "4.2e1", "4.5", "N/A", "", None, "99999999999"]
+    frame = spark.createDataFrame([(v,) for v in values], "raw string")
+    parsed = frame.selectExpr(
+        f"{spotify_etl.whole_number_sql('raw', 'INT')} AS as_int",
+        f"{spotify_etl.whole_number_sql('raw', 'BIGINT')} AS as_bigint",
+    ).collect()
+    assert [r["as_int"] for r in parsed] == [42, 42, 42, 42, None, None, None, None, None]
+    assert [r["as_bigint"] for r in parsed][-1] == 99999999999
+
+    dates = ["2015-06-09 00:00:00 UTC", "2015-06-09", "2015-06", "2015", "2015-6-9", "2015-06-09T10:00:00Z",
+             "2015-02-30", "N/A", "", "June 2015", None]
+    frame = spotify_etl.with_release_date(spark.createDataFrame([(d,) for d in dates], "raw string"), "raw")
+    got = [(r["release_date"], r["release_date_precision"], r["release_year"]) for r in frame.collect()]
+    assert got == [
+        (D(2015, 6, 9), "day", 2015), (D(2015, 6, 9), "day", 2015), (D(2015, 6, 1), "month", 2015),
+        (D(2015, 1, 1), "year", 2015), (D(2015, 6, 9), "day", 2015), (D(2015, 6, 9), "day", 2015),
+        (None, None, None), (None, None, None), (None, None, None), (None, None, None), (None, None, None),
+    ]
+
+
+def test_glue_entry_point_through_a_fake_awsglue(spark, tmp_path, monkeypatch):
+    """Drive main() as Glue would: getResolvedOptions, job.init, run, job.commit."""
+    write_workshop_files(str(tmp_path / "staging"))
+    calls = []
+
+    def get_resolved_options(argv, names):
+        assert names[:4] == ["JOB_NAME", "SOURCE_PATH", "TARGET_PATH", "QUARANTINE_PATH"]
+        pairs = dict(zip(argv[1::2], argv[2::2]))
+        return {name: pairs[f"--{name}"] for name in names}
+
+    class GlueContext:
+        def __init__(self, spark_context):
+            from pyspark.sql import SparkSession
+
+            self.spark_session = SparkSession(spark_context)
+
+    class Job:
+        def __init__(self, glue_context):
+            self.glue_context = glue_context
+
+        def init(self, name, arguments):
+            calls.append(("init", name, dict(arguments)))
+
+        def commit(self):
+            calls.append(("commit",))
+
+    fakes = {
+        "awsglue": types.ModuleType("awsglue"),
+        "awsglue.utils": types.SimpleNamespace(getResolvedOptions=get_resolved_options),
+        "awsglue.context": types.SimpleNamespace(GlueContext=GlueContext),
+        "awsglue.job": types.SimpleNamespace(Job=Job),
+    }
+    for name, module in fakes.items():
+        monkeypatch.setitem(sys.modules, name, module)
+    argv = [
+        "spotify_etl.py", "--JOB_NAME", "spotify-etl", "--SOURCE_PATH", str(tmp_path / "staging"),
+        "--TARGET_PATH", str(tmp_path / "warehouse"), "--QUARANTINE_PATH", str(tmp_path / "quarantine"),
+        "--job-bookmark-option", "job-bookmark-enable", "--MAX_QUARANTINE_RATE", "0.5",
+        "--MAX_ORPHAN_ARTIST_RATE", "0.5", "--MAX_ORPHAN_TRACK_RATE", "0.5",
+    ]
+    assert spotify_etl.main(argv) == 0
+    assert [c[0] for c in calls] == ["init", "commit"]
+    assert calls[0][1] == "spotify-etl"
+    assert calls[0][2]["MAX_QUARANTINE_RATE"] == "0.5"
+    assert read_tracks(spark, str(tmp_path / "warehouse")) == EXPECTED_TRACKS
+
+
+def test_missing_java_is_a_clear_message_not_a_traceback(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "JAVA_HOME"}
+    env["PATH"] = os.path.dirname(sys.executable)  # python, but no java
+    result = subprocess.run(
+        [sys.executable, SCRIPT, "--JOB_NAME", "l", "--SOURCE_PATH", "data", "--TARGET_PATH", str(tmp_path),
+         "--QUARANTINE_PATH", str(tmp_path / "q")],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
+    )
+    assert result.returncode == 1
+    assert "spotify_etl: error: Java 17 is required to run Spark locally" in result.stderr
+    assert "Traceback" not in result.stderr
