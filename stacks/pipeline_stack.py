@@ -1,0 +1,110 @@
+"""The pipeline stack: storage -> Glue job -> crawler -> workflow -> Athena."""
+
+from __future__ import annotations
+
+import os
+
+from aws_cdk import Annotations, CfnOutput, RemovalPolicy, Stack
+from constructs import Construct
+
+from sql.queries import load_named_queries
+from stacks.athena_analytics import AthenaAnalytics
+from stacks.catalog import TracksCatalog
+from stacks.etl_job import GlueSecurity, SpotifyEtlJob
+from stacks.orchestration import PipelineWorkflow
+from stacks.quicksight import QuickSightAnalytics
+from stacks.settings import Settings
+from stacks.storage import DataLakeStorage
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ETL_SCRIPT = os.path.join(ROOT, "glue_scripts", "spotify_etl.py")
+SAMPLE_DATA = os.path.join(ROOT, "data")
+
+
+class SpotifyPipelineStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        prefix = settings.resource_prefix
+        removal = RemovalPolicy.DESTROY if settings.remove_data_on_destroy else RemovalPolicy.RETAIN
+
+        self.storage = DataLakeStorage(
+            self,
+            "Storage",
+            remove_data_on_destroy=settings.remove_data_on_destroy,
+            results_expiration_days=settings.athena_results_expiration_days,
+            sample_data_path=SAMPLE_DATA,
+        )
+        security = GlueSecurity(
+            self, "GlueSecurity", name=f"{prefix}-spotify-glue", data_key=self.storage.data_key, removal=removal
+        )
+        self.etl = SpotifyEtlJob(
+            self,
+            "Etl",
+            settings=settings,
+            script_path=ETL_SCRIPT,
+            staging=self.storage.staging,
+            warehouse=self.storage.warehouse,
+            data_key=self.storage.data_key,
+            security=security,
+        )
+        self.catalog = TracksCatalog(
+            self,
+            "Catalog",
+            resource_prefix=prefix,
+            database_name=settings.database_name,
+            warehouse=self.storage.warehouse,
+            data_key=self.storage.data_key,
+            security=security,
+        )
+        self.workflow = PipelineWorkflow(
+            self,
+            "Orchestration",
+            resource_prefix=prefix,
+            job=self.etl.job,
+            crawler=self.catalog.crawler,
+            schedule=settings.pipeline_schedule,
+        )
+        self.athena = AthenaAnalytics(
+            self,
+            "Athena",
+            resource_prefix=prefix,
+            database_name=settings.database_name,
+            results_bucket=self.storage.athena_results,
+            results_key=self.storage.data_key,
+            bytes_scanned_cutoff_mb=settings.athena_bytes_scanned_cutoff_mb,
+            queries=load_named_queries(),
+        )
+        self.quicksight = None
+        if settings.quicksight_enabled:
+            self.quicksight = QuickSightAnalytics(
+                self,
+                "QuickSight",
+                resource_prefix=prefix,
+                principal_arn=settings.quicksight_principal_arn,
+                workgroup_name=self.athena.workgroup_name,
+                database_name=settings.database_name,
+                table_name=self.catalog.table_name,
+                warehouse=self.storage.warehouse,
+                athena_results=self.storage.athena_results,
+                data_key=self.storage.data_key,
+            )
+        else:
+            Annotations.of(self).add_info(
+                "QuickSight data source and dataset are not created. To create them, pass your QuickSight "
+                "user or group ARN: -c quicksightPrincipalArn=arn:aws:quicksight:<identity-region>:<account>:"
+                "user/default/<user-name>"
+            )
+
+        outputs = {
+            "StagingBucket": self.storage.staging.bucket_name,
+            "WarehouseBucket": self.storage.warehouse.bucket_name,
+            "AthenaResultsBucket": self.storage.athena_results.bucket_name,
+            "GlueJobName": self.etl.job.job_name,
+            "CrawlerName": self.catalog.crawler.ref,
+            "WorkflowName": self.workflow.workflow.workflow_name,
+            "DatabaseName": settings.database_name,
+            "TracksTable": f"{settings.database_name}.{self.catalog.table_name}",
+            "AthenaWorkGroup": self.athena.workgroup_name,
+        }
+        for name, value in outputs.items():
+            CfnOutput(self, name, value=value)

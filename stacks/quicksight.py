@@ -1,0 +1,211 @@
+"""QuickSight: an Athena data source with its own role, and a dataset over the tracks table.
+
+Created only when a QuickSight principal ARN is configured: QuickSight needs
+an account subscription that sandbox accounts often lack.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Aws
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_quicksight as quicksight
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.catalog import catalog_arns
+from stacks.nag import account_arn, acknowledge, arn_of, wildcard_resource
+from stacks.storage import RESULTS_PREFIX
+
+# The tracks table as QuickSight sees it. QuickSight has no array type, so
+# `genres` is left out. The crawler registers hive partition keys as strings,
+# hence release_year is a STRING here.
+TRACKS_INPUT_COLUMNS = {
+    "track_id": "STRING",
+    "track_name": "STRING",
+    "duration_ms": "INTEGER",
+    "track_popularity": "INTEGER",
+    "explicit": "BOOLEAN",
+    "album_id": "STRING",
+    "album_name": "STRING",
+    "label": "STRING",
+    "album_popularity": "INTEGER",
+    "release_date": "DATETIME",
+    "release_date_precision": "STRING",
+    "artist_id": "STRING",
+    "artist_name": "STRING",
+    "artist_popularity": "INTEGER",
+    "followers": "INTEGER",
+    "genre": "STRING",
+    "release_year": "STRING",
+}
+DATA_SOURCE_ACTIONS = [
+    "quicksight:DescribeDataSource",
+    "quicksight:DescribeDataSourcePermissions",
+    "quicksight:PassDataSource",
+    "quicksight:UpdateDataSource",
+    "quicksight:DeleteDataSource",
+    "quicksight:UpdateDataSourcePermissions",
+]
+DATA_SET_ACTIONS = [
+    "quicksight:DescribeDataSet",
+    "quicksight:DescribeDataSetPermissions",
+    "quicksight:PassDataSet",
+    "quicksight:DescribeIngestion",
+    "quicksight:ListIngestions",
+    "quicksight:UpdateDataSet",
+    "quicksight:DeleteDataSet",
+    "quicksight:CreateIngestion",
+    "quicksight:CancelIngestion",
+    "quicksight:UpdateDataSetPermissions",
+]
+
+
+class QuickSightAnalytics(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        resource_prefix: str,
+        principal_arn: str,
+        workgroup_name: str,
+        database_name: str,
+        table_name: str,
+        warehouse: s3.IBucket,
+        athena_results: s3.IBucket,
+        data_key: kms.IKey,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.role = iam.Role(
+            self,
+            "DataSourceRole",
+            assumed_by=iam.ServicePrincipal("quicksight.amazonaws.com"),
+            description="QuickSight reads the Spotify tracks table through the Athena workgroup",
+        )
+        workgroup_arn = f"arn:{Aws.PARTITION}:athena:{Aws.REGION}:{Aws.ACCOUNT_ID}:workgroup/{workgroup_name}"
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="QueryThroughWorkgroup",
+                actions=[
+                    "athena:GetWorkGroup",
+                    "athena:StartQueryExecution",
+                    "athena:StopQueryExecution",
+                    "athena:GetQueryExecution",
+                    "athena:GetQueryResults",
+                    "athena:GetQueryResultsStream",
+                    "athena:BatchGetQueryExecution",
+                    "athena:ListQueryExecutions",
+                ],
+                resources=[workgroup_arn],
+            )
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="BrowseDefaultCatalog",
+                actions=[
+                    "athena:GetDataCatalog",
+                    "athena:ListDatabases",
+                    "athena:GetDatabase",
+                    "athena:ListTableMetadata",
+                    "athena:GetTableMetadata",
+                ],
+                resources=[f"arn:{Aws.PARTITION}:athena:{Aws.REGION}:{Aws.ACCOUNT_ID}:datacatalog/AwsDataCatalog"],
+            )
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadTracksTableAndPartitions",
+                actions=[
+                    "glue:GetDatabase",
+                    "glue:GetDatabases",
+                    "glue:GetTable",
+                    "glue:GetTables",
+                    "glue:GetPartition",
+                    "glue:GetPartitions",
+                    "glue:BatchGetPartition",
+                ],
+                resources=catalog_arns(database_name),
+            )
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadTracksParquet",
+                actions=["s3:GetObject"],
+                resources=[warehouse.arn_for_objects(f"{table_name}/*")],
+            )
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadWriteQueryResults",
+                actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                resources=[athena_results.arn_for_objects(f"{RESULTS_PREFIX}*")],
+            )
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="LocateAndListBuckets",
+                actions=["s3:ListBucket", "s3:GetBucketLocation"],
+                resources=[warehouse.bucket_arn, athena_results.bucket_arn],
+            )
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="UseDataKey",
+                actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                resources=[data_key.key_arn],
+            )
+        )
+
+        self.data_source = quicksight.CfnDataSource(
+            self,
+            "AthenaDataSource",
+            aws_account_id=Aws.ACCOUNT_ID,
+            data_source_id=f"{resource_prefix}-spotify-athena",
+            name=f"{resource_prefix} Spotify (Athena)",
+            type="ATHENA",
+            data_source_parameters=quicksight.CfnDataSource.DataSourceParametersProperty(
+                athena_parameters=quicksight.CfnDataSource.AthenaParametersProperty(
+                    work_group=workgroup_name, role_arn=self.role.role_arn
+                )
+            ),
+            ssl_properties=quicksight.CfnDataSource.SslPropertiesProperty(disable_ssl=False),
+            permissions=[
+                quicksight.CfnDataSource.ResourcePermissionProperty(principal=principal_arn, actions=DATA_SOURCE_ACTIONS)
+            ],
+        )
+        # QuickSight checks the role when it creates the data source: wait for its policy.
+        self.data_source.node.add_dependency(self.role.node.find_child("DefaultPolicy"))
+        reasons = {
+            f"{arn_of(warehouse)}/{table_name}/*": "QuickSight reads every Parquet file of the tracks table only.",
+            f"{arn_of(athena_results)}/{RESULTS_PREFIX}*": "Athena writes one result object per query under results/.",
+            account_arn("glue", f"table/{database_name}/*"): "QuickSight lists and reads the tables of this database only.",
+        }
+        for resource, reason in reasons.items():
+            acknowledge(self.role, wildcard_resource(resource), reason)
+
+        self.data_set = quicksight.CfnDataSet(
+            self,
+            "TracksDataSet",
+            aws_account_id=Aws.ACCOUNT_ID,
+            data_set_id=f"{resource_prefix}-spotify-tracks",
+            name=f"{resource_prefix} Spotify tracks",
+            import_mode="DIRECT_QUERY",
+            physical_table_map={
+                "tracks": quicksight.CfnDataSet.PhysicalTableProperty(
+                    relational_table=quicksight.CfnDataSet.RelationalTableProperty(
+                        data_source_arn=self.data_source.attr_arn,
+                        catalog="AwsDataCatalog",
+                        schema=database_name,
+                        name=table_name,
+                        input_columns=[
+                            quicksight.CfnDataSet.InputColumnProperty(name=name, type=column_type)
+                            for name, column_type in TRACKS_INPUT_COLUMNS.items()
+                        ],
+                    )
+                )
+            },
+            permissions=[
+                quicksight.CfnDataSet.ResourcePermissionProperty(principal=principal_arn, actions=DATA_SET_ACTIONS)
+            ],
+        )

@@ -1,0 +1,25 @@
+import pytest
+
+from tests.infra.synth import synthesize
+
+QUICKSIGHT_USER = "arn:aws:quicksight:us-east-1:123456789012:user/default/alice"
+
+
+@pytest.fixture(scope="session")
+def default_app(tmp_path_factory):
+    return synthesize(tmp_path_factory.mktemp("default"))
+
+
+@pytest.fixture(scope="session")
+def full_app(tmp_path_factory):
+    """Every optional part switched on: QuickSight, Flex, a schedule, sandbox teardown."""
+    return synthesize(
+        tmp_path_factory.mktemp("full"),
+        quicksightPrincipalArn=QUICKSIGHT_USER,
+        glueFlex="true",
+        glueWorkerType="G.2X",
+        glueNumberOfWorkers="4",
+        pipelineSchedule="cron(0 6 * * ? *)",
+        removeDataOnDestroy="true",
+        resourcePrefix="alice",
+    )
