@@ -722,6 +722,7 @@ def run(spark: SparkSession, config: EtlConfig) -> dict:
     started = time.time()
     run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
     sources = resolve_sources(spark, config.source_path)
+    log("inputs: " + ", ".join(f"{role}={path}" for role, (_, path) in sources.items()))
     frames = {role: read_source(spark, spec, path) for role, (spec, path) in sources.items()}
     input_bytes = sum(path_size(spark, path) for _, path in sources.values())
     spark.conf.set(
@@ -740,6 +741,7 @@ def run(spark: SparkSession, config: EtlConfig) -> dict:
         StorageLevel.MEMORY_AND_DISK
     )
     try:
+        log("validating, de-duplicating and joining (one pass over each input)")
         files = {
             "albums": file_counts(
                 albums, frames["albums"].spec, sources["albums"][1], ("_orphan_artist", "_orphan_track")
@@ -748,11 +750,14 @@ def run(spark: SparkSession, config: EtlConfig) -> dict:
             "tracks": file_counts(tracks, frames["tracks"].spec, sources["tracks"][1]),
         }
         summary = build_summary(config, run_id, files)
+        log(summary["accounting"])
         gates = evaluate_gates(summary, config)
         summary["gates"] = gates
         passed = all(g["passed"] for g in gates)
 
         # The quarantine is written even when a gate fails: it is what explains the failure.
+        rejected = ", ".join(f"{counts['quarantined_rows']} {role}" for role, counts in files.items())
+        log(f"writing the quarantine ({rejected} rows) to {config.quarantine_path}")
         quarantine = (
             quarantined_rows(albums, "albums", run_id)
             .unionByName(quarantined_rows(artists, "artists", run_id))
@@ -761,6 +766,7 @@ def run(spark: SparkSession, config: EtlConfig) -> dict:
         quarantine.coalesce(1).write.mode("overwrite").partitionBy("source").parquet(config.quarantine_path)
 
         if passed:
+            log(f"writing {summary['output_rows']} tracks to {config.target_path}/{TRACKS_TABLE_DIR}/")
             (
                 published_tracks(albums)
                 .repartition("release_year")

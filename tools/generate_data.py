@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import os
 import random
 import string
@@ -60,6 +61,10 @@ LABELS = [
     "Sub Pop", "Domino, Ltd.", 'Label "Indie" Records', "Мелодия", "エイベックス", "",
 ]
 ALBUM_TYPES = ["album", "single", "compilation"]
+
+
+def clamp(value: int) -> int:
+    return max(0, min(100, value))
 
 
 def spotify_id(rng: random.Random) -> str:
@@ -115,8 +120,9 @@ def generate(scale: float, seed: int, layout: str, output: str) -> dict[str, int
 
     artists = []
     for _ in range(n_artists):
-        popularity = rng.randint(0, 100)
+        # Popularity follows reach, as on Spotify, with plenty of scatter.
         followers = int(rng.lognormvariate(9, 2.5))
+        popularity = clamp(round(9 * math.log10(followers + 1) + rng.gauss(0, 12)))
         genres = rng.sample(GENRES, k=rng.choice([0, 1, 1, 2, 3, 5]))
         artists.append(
             {
@@ -125,6 +131,7 @@ def generate(scale: float, seed: int, layout: str, output: str) -> dict[str, int
                 "artist_popularity": number_or_mess(rng, popularity),
                 "followers": number_or_mess(rng, followers, float_form=0.05),
                 "genres": genres,
+                "base_popularity": popularity,
             }
         )
     # A few artists everyone has heard of: most albums belong to a minority.
@@ -134,15 +141,15 @@ def generate(scale: float, seed: int, layout: str, output: str) -> dict[str, int
     track_rows: list[list[str]] = []
     while len(album_rows) < n_rows:
         artist = rng.choices(artists, weights=weights)[0]
-        # About 1 % of albums point at an artist that artists.csv does not list.
-        artist_id = spotify_id(rng) if rng.random() < 0.01 else artist["id"]
+        # About 2 % of albums point at an artist that artists.csv does not list.
+        artist_id = spotify_id(rng) if rng.random() < 0.02 else artist["id"]
         album_id, album_name = spotify_id(rng), f"{rng.choice(FIRST_WORDS)} {rng.choice(TRACK_WORDS)}"
         if rng.random() < 0.03:
             album_name = rng.choice(SPECIAL_TRACKS) or "Untitled"
         date, label = release_date(rng), rng.choice(LABELS)
         album_popularity = number_or_mess(rng, rng.randint(0, 100))
         album_type = rng.choice(ALBUM_TYPES)
-        total_tracks = rng.choice([1, 1, 4, 8, 10, 12, 14, 20])
+        total_tracks = rng.choice([1, 1, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20, 24, 30])
         for number in range(1, total_tracks + 1):
             track_id = spotify_id(rng)
             duration = rng.randint(60_000, 420_000)
@@ -163,7 +170,7 @@ def generate(scale: float, seed: int, layout: str, output: str) -> dict[str, int
                 )
             # About 1 % of tracks are missing from the track file.
             if rng.random() >= 0.01:
-                popularity = number_or_mess(rng, rng.randint(0, 100))
+                popularity = number_or_mess(rng, clamp(round(artist["base_popularity"] + rng.gauss(-5, 15))))
                 explicit = rng.choice(["True", "False", "False", "False"])
                 track_rows.append([track_id, popularity] + ([explicit] if layout == "kaggle" else []))
             if len(album_rows) >= n_rows:

@@ -1,0 +1,65 @@
+"""Stage 2 (Glue job stand-in): run glue_scripts/spotify_etl.py unchanged on local Spark."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from typing import Callable
+
+from local_pipeline.errors import StageError
+from local_pipeline.paths import ETL_SCRIPT, Layout
+
+SUMMARY_PREFIX = '{"job":"spotify_etl"'
+
+
+def java_problem() -> str | None:
+    """The Glue script's own Java check, so the message is the same everywhere."""
+    sys.path.insert(0, os.path.dirname(ETL_SCRIPT))
+    try:
+        import spotify_etl
+    finally:
+        sys.path.pop(0)
+    return spotify_etl.java_problem()
+
+
+def transform(layout: Layout, progress: Callable[[str], None], thresholds: dict[str, str] | None = None) -> dict:
+    """Run the job as a child process (as Glue would run it) and return its run summary."""
+    problem = java_problem()
+    if problem:
+        raise StageError("transform", problem)
+    # A rerun replaces the table instead of leaving partitions of an older input behind.
+    shutil.rmtree(os.path.join(layout.warehouse, "tracks"), ignore_errors=True)
+    command = [
+        sys.executable, ETL_SCRIPT, "--JOB_NAME", "local",
+        "--SOURCE_PATH", layout.staging, "--TARGET_PATH", layout.warehouse, "--QUARANTINE_PATH", layout.quarantine,
+    ]
+    for name, value in (thresholds or {}).items():
+        command += [f"--{name}", str(value)]
+    env = {**os.environ, "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1"), "PYTHONUNBUFFERED": "1"}
+    started = time.time()
+    summary = None
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, encoding="utf-8"
+    ) as process:
+        for line in process.stdout:
+            line = line.rstrip("\n")
+            if line.startswith(SUMMARY_PREFIX):
+                summary = json.loads(line)
+            elif line.startswith("[spotify_etl] "):
+                progress(f"[{time.time() - started:5.1f}s] {line.removeprefix('[spotify_etl] ')}")
+        stderr = process.stderr.read()
+    if process.returncode != 0:
+        errors = [line for line in stderr.splitlines() if line.startswith("spotify_etl: error: ")]
+        message = errors[-1].removeprefix("spotify_etl: error: ") if errors else _last_lines(stderr)
+        raise StageError("transform", message)
+    if summary is None:
+        raise StageError("transform", "the Glue script finished without printing its run summary")
+    return summary
+
+
+def _last_lines(text: str, count: int = 15) -> str:
+    return "the Glue script failed:\n" + "\n".join(text.strip().splitlines()[-count:])
