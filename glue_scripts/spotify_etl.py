@@ -357,11 +357,13 @@ def classify_rows(source: SourceFrame) -> DataFrame:
         F.when(malformed, F.lit(field_reason)).when(bad_key, F.lit(key_reason)),
     )
     # One shuffle on the key serves both windows (the exact-copy window's keys
-    # are a superset of it).
+    # are a superset of it). Rows are compared by a 64-bit hash of all their
+    # fields, which sorts far faster than the fields themselves.
     by_key = Window.partitionBy("_key").orderBy("_row_order")
-    by_content = Window.partitionBy("_key", *content).orderBy("_row_order")
+    by_content = Window.partitionBy("_key", "_content_hash").orderBy("_row_order")
     ranked = (
         checked.withColumn("_key", F.when(F.col("_reason").isNull(), F.col(f"`{key_column}`")))
+        .withColumn("_content_hash", F.xxhash64(*content))
         .repartition("_key")
         .withColumn("_copy_rank", F.row_number().over(by_content))
         .withColumn("_key_rank", F.row_number().over(by_key))

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from aws_cdk import App, Environment, Tags
-from aws_cdk import Validations
+from aws_cdk import App, Environment, Tags, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from stacks.ingestion_stack import SpotifyIngestionStack
 from stacks.pipeline_stack import SpotifyPipelineStack
 from stacks.settings import Settings
 
 
-def build_app(app: App, settings: Settings, *, env: Environment | None = None, nag: bool = True) -> dict:
+def build_app(app: App, settings: Settings, *, env: Environment | None = None) -> dict:
     """Add the stacks to app; returns them by short name."""
     prefix = settings.resource_prefix
     stacks: dict = {}
@@ -23,13 +23,18 @@ def build_app(app: App, settings: Settings, *, env: Environment | None = None, n
     )
     stacks["pipeline"] = pipeline
     if settings.ingestion_enabled:
-        from stacks.ingestion_stack import SpotifyIngestionStack
-
-        ingestion = SpotifyIngestionStack(app, f"{prefix}-spotify-ingestion", settings=settings, pipeline=pipeline, env=env)
+        ingestion = SpotifyIngestionStack(
+            app,
+            f"{prefix}-spotify-ingestion",
+            settings=settings,
+            pipeline=pipeline,
+            env=env,
+            description="Spotify data pipeline: optional live ingestion from the Spotify Web API",
+        )
+        ingestion.add_stack_dependency(pipeline, "its crawler uses the pipeline's database and security configuration")
         stacks["ingestion"] = ingestion
     for stack in stacks.values():
         Tags.of(stack).add("project", "spotify-pipeline")
         Tags.of(stack).add("resource-prefix", prefix)
-    if nag:
-        Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stacks

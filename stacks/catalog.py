@@ -15,6 +15,21 @@ from stacks.etl_job import GlueSecurity
 from stacks.nag import account_arn, acknowledge, arn_of, wildcard_resource
 
 TRACKS_TABLE = "tracks"
+# What a crawler needs to create and update its tables and their partitions.
+CRAWLER_CATALOG_ACTIONS = [
+    "glue:GetDatabase",
+    "glue:GetTable",
+    "glue:GetTables",
+    "glue:CreateTable",
+    "glue:UpdateTable",
+    "glue:GetPartition",
+    "glue:GetPartitions",
+    "glue:BatchGetPartition",
+    "glue:CreatePartition",
+    "glue:BatchCreatePartition",
+    "glue:UpdatePartition",
+    "glue:BatchUpdatePartition",
+]
 # Spark's marker files and temporary folders are not data.
 CRAWLER_EXCLUSIONS = ["_*", "**/_*", ".*", "**/.*"]
 
@@ -66,20 +81,7 @@ class TracksCatalog(Construct):
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="MaintainOwnDatabaseTables",
-                actions=[
-                    "glue:GetDatabase",
-                    "glue:GetTable",
-                    "glue:GetTables",
-                    "glue:CreateTable",
-                    "glue:UpdateTable",
-                    "glue:GetPartition",
-                    "glue:GetPartitions",
-                    "glue:BatchGetPartition",
-                    "glue:CreatePartition",
-                    "glue:BatchCreatePartition",
-                    "glue:UpdatePartition",
-                    "glue:BatchUpdatePartition",
-                ],
+                actions=CRAWLER_CATALOG_ACTIONS,
                 resources=catalog_arns(database_name),
             )
         )

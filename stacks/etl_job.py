@@ -12,7 +12,7 @@ from constructs import Construct
 
 from stacks.nag import account_arn, acknowledge, arn_of, wildcard_resource
 from stacks.settings import Settings
-from stacks.storage import STAGING_PREFIX
+from stacks.storage import STAGING_PREFIX, rotating_key
 
 WORKER_TYPES = {
     "G.1X": glue.WorkerType.G_1X,
@@ -42,13 +42,8 @@ class GlueSecurity(Construct):
         self, scope: Construct, construct_id: str, *, name: str, data_key: kms.IKey, removal: RemovalPolicy
     ) -> None:
         super().__init__(scope, construct_id)
-        self.key = kms.Key(
-            self,
-            "LogsAndBookmarksKey",
-            description=f"Encrypts Glue logs and job bookmarks of {Stack.of(self).stack_name}",
-            enable_key_rotation=True,
-            removal_policy=removal,
-            pending_window=Duration.days(7),
+        self.key = rotating_key(
+            self, "LogsAndBookmarksKey", f"Encrypts Glue logs and job bookmarks of {Stack.of(self).stack_name}", removal
         )
         # CloudWatch Logs encrypts Glue's log groups itself, so it needs the key too.
         self.key.add_to_resource_policy(
@@ -61,6 +56,7 @@ class GlueSecurity(Construct):
                 },
             )
         )
+        self.configuration_name = name
         self.configuration = glue.SecurityConfiguration(
             self,
             "Configuration",

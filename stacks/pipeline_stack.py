@@ -32,11 +32,12 @@ class SpotifyPipelineStack(Stack):
             "Storage",
             remove_data_on_destroy=settings.remove_data_on_destroy,
             results_expiration_days=settings.athena_results_expiration_days,
-            sample_data_path=SAMPLE_DATA,
+            sample_data_path=SAMPLE_DATA if settings.deploy_sample_data else None,
         )
         security = GlueSecurity(
             self, "GlueSecurity", name=f"{prefix}-spotify-glue", data_key=self.storage.data_key, removal=removal
         )
+        self.glue_security = security
         self.etl = SpotifyEtlJob(
             self,
             "Etl",

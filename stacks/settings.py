@@ -35,6 +35,7 @@ class SettingsError(ValueError):
 class Settings:
     resource_prefix: str = "spotify"
     remove_data_on_destroy: bool = False
+    deploy_sample_data: bool = True
     glue_worker_type: str = "G.1X"
     glue_number_of_workers: int = 2
     glue_flex: bool = False
@@ -135,6 +136,7 @@ CONTEXT_KEYS: dict[str, tuple[str, Callable[[Any], Any], str]] = {
         "3-20 lowercase letters, digits or hyphens, starting with a letter (e.g. alice)",
     ),
     "removeDataOnDestroy": ("remove_data_on_destroy", _boolean, "true or false"),
+    "deploySampleData": ("deploy_sample_data", _boolean, "true or false"),
     "glueWorkerType": ("glue_worker_type", _choice(GLUE_WORKER_TYPES), ", ".join(GLUE_WORKER_TYPES)),
     "glueNumberOfWorkers": ("glue_number_of_workers", _integer(2, 100), "a whole number from 2 to 100"),
     "glueFlex": ("glue_flex", _boolean, "true or false"),

@@ -14,6 +14,40 @@ STAGING_PREFIX = "staging/"
 RESULTS_PREFIX = "results/"
 
 
+def rotating_key(scope: Construct, construct_id: str, description: str, removal: RemovalPolicy) -> kms.Key:
+    return kms.Key(
+        scope,
+        construct_id,
+        description=description,
+        enable_key_rotation=True,
+        removal_policy=removal,
+        pending_window=Duration.days(7),
+    )
+
+
+def access_log_bucket(scope: Construct, construct_id: str, *, remove_data_on_destroy: bool) -> s3.Bucket:
+    """Target of S3 server access logs, which can only be delivered to an SSE-S3 bucket."""
+    bucket = s3.Bucket(
+        scope,
+        construct_id,
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        enforce_ssl=True,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        lifecycle_rules=[
+            s3.LifecycleRule(expiration=Duration.days(90), abort_incomplete_multipart_upload_after=Duration.days(1))
+        ],
+        removal_policy=RemovalPolicy.DESTROY if remove_data_on_destroy else RemovalPolicy.RETAIN,
+        auto_delete_objects=remove_data_on_destroy,
+    )
+    acknowledge(
+        bucket,
+        "AwsSolutions-S1",
+        "This is the server access log bucket; logging its own access would write logs about logs forever.",
+    )
+    return bucket
+
+
 class DataLakeStorage(Construct):
     """Four buckets with the same baseline: no public access, TLS only, encrypted,
     access-logged, incomplete multipart uploads aborted.
@@ -41,33 +75,10 @@ class DataLakeStorage(Construct):
                 "-c removeDataOnDestroy=true to delete them and their objects.",
             )
 
-        self.data_key = kms.Key(
-            self,
-            "DataKey",
-            description=f"Encrypts the Spotify pipeline's data in {Stack.of(self).stack_name}",
-            enable_key_rotation=True,
-            removal_policy=removal,
-            pending_window=Duration.days(7),
+        self.data_key = rotating_key(
+            self, "DataKey", f"Encrypts the Spotify pipeline's data in {Stack.of(self).stack_name}", removal
         )
-        # S3 server access logs can only be delivered to an SSE-S3 bucket.
-        self.access_logs = s3.Bucket(
-            self,
-            "AccessLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            enforce_ssl=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            lifecycle_rules=[
-                s3.LifecycleRule(expiration=Duration.days(90), abort_incomplete_multipart_upload_after=Duration.days(1))
-            ],
-            removal_policy=removal,
-            auto_delete_objects=remove_data_on_destroy,
-        )
-        acknowledge(
-            self.access_logs,
-            "AwsSolutions-S1",
-            "This is the server access log bucket; logging its own access would write logs about logs forever.",
-        )
+        self.access_logs = access_log_bucket(self, "AccessLogs", remove_data_on_destroy=remove_data_on_destroy)
         self.staging = self._data_bucket("Staging", "staging/", versioned=True)
         self.warehouse = self._data_bucket("Warehouse", "warehouse/")
         self.athena_results = self._data_bucket(

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import math
 import os
 import random
@@ -135,12 +136,12 @@ def generate(scale: float, seed: int, layout: str, output: str) -> dict[str, int
             }
         )
     # A few artists everyone has heard of: most albums belong to a minority.
-    weights = [1 / (rank + 1) ** 0.8 for rank in range(n_artists)]
+    cumulative_weights = list(itertools.accumulate(1 / (rank + 1) ** 0.8 for rank in range(n_artists)))
 
     album_rows: list[list[str]] = []
     track_rows: list[list[str]] = []
     while len(album_rows) < n_rows:
-        artist = rng.choices(artists, weights=weights)[0]
+        artist = rng.choices(artists, cum_weights=cumulative_weights)[0]
         # About 2 % of albums point at an artist that artists.csv does not list.
         artist_id = spotify_id(rng) if rng.random() < 0.02 else artist["id"]
         album_id, album_name = spotify_id(rng), f"{rng.choice(FIRST_WORDS)} {rng.choice(TRACK_WORDS)}"

@@ -23,3 +23,13 @@ def full_app(tmp_path_factory):
         removeDataOnDestroy="true",
         resourcePrefix="alice",
     )
+
+
+@pytest.fixture(scope="session")
+def ingestion_app(tmp_path_factory):
+    return synthesize(
+        tmp_path_factory.mktemp("ingestion"),
+        ingestionEnabled="true",
+        ingestionPlaylistIds="3cEYpjA9oz9GiPac4AsH4n,0v1XpBHnsbkCn7iJ9Ucr1l",
+        removeDataOnDestroy="true",
+    )

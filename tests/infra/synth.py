@@ -52,3 +52,14 @@ def normalized(template: dict) -> str:
 
 def resources(template: dict, resource_type: str) -> dict:
     return {k: v for k, v in template["Resources"].items() if v["Type"] == resource_type}
+
+
+def assert_matches_snapshot(path: str, template: dict) -> None:
+    """Compare with the committed snapshot; UPDATE_SNAPSHOTS=1 rewrites it (never in CI)."""
+    actual = normalized(template) + "\n"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not os.path.exists(path):
+        assert not os.environ.get("CI"), f"snapshot {path} is missing; run UPDATE_SNAPSHOTS=1 make test and commit it"
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(actual)
+    with open(path, encoding="utf-8") as handle:
+        assert actual == handle.read(), f"{path} differs; if intended, run UPDATE_SNAPSHOTS=1 make test"

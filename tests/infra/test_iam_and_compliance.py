@@ -11,7 +11,7 @@ import sys
 import pytest
 from aws_cdk import aws_iam as iam
 
-from tests.infra.synth import CFN_LINT, ROOT, normalized, resources, synthesize
+from tests.infra.synth import CFN_LINT, ROOT, assert_matches_snapshot, normalized, resources, synthesize
 
 SNAPSHOTS = os.path.join(ROOT, "tests", "snapshots")
 
@@ -159,12 +159,4 @@ def test_templates_match_snapshots(case, request):
     """Set UPDATE_SNAPSHOTS=1 to accept an intended infrastructure change."""
     app = request.getfixturevalue(SNAPSHOT_CASES[case])
     for name, template in app.templates.items():
-        path = os.path.join(SNAPSHOTS, f"{case}-{name}.template.json")
-        actual = normalized(template.to_json()) + "\n"
-        if os.environ.get("UPDATE_SNAPSHOTS") == "1" or not os.path.exists(path):
-            if os.environ.get("CI"):
-                pytest.fail(f"snapshot {path} is missing; run UPDATE_SNAPSHOTS=1 make test locally and commit it")
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(actual)
-        with open(path, encoding="utf-8") as handle:
-            assert actual == handle.read(), f"{path} differs; if intended, run UPDATE_SNAPSHOTS=1 make test"
+        assert_matches_snapshot(os.path.join(SNAPSHOTS, f"{case}-{name}.template.json"), template.to_json())

@@ -232,3 +232,12 @@ def test_options_change_what_they_should(full_app):
     template.resource_count_is("Custom::S3AutoDeleteObjects", 4)
     template.has_resource_properties("AWS::Athena::WorkGroup", {"Name": "alice-spotify"})
     template.has_resource_properties("AWS::Glue::Database", {"DatabaseInput": Match.object_like({"Name": "alice_spotify"})})
+
+
+def test_sample_data_upload_can_be_switched_off(tmp_path):
+    from tests.infra.synth import synthesize
+
+    app = synthesize(tmp_path, deploySampleData="false")
+    app.templates["pipeline"].resource_count_is("Custom::CDKBucketDeployment", 0)
+    assert not [r for r in app.template_json("pipeline")["Resources"].values()
+                if r["Type"] == "AWS::Lambda::Function"]

@@ -1,0 +1,1 @@
+"""Optional live ingestion from the Spotify Web API (enabled with -c ingestionEnabled=true)."""
