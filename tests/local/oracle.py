@@ -1,0 +1,161 @@
+"""An independent, plain-Python reading of the output contract over the input CSVs.
+
+Written from the contract (not from the Spark code) so the end-to-end test can
+check what the Glue script, the crawler stand-in and the SQL produce together.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import re
+from collections import defaultdict
+from decimal import Decimal, InvalidOperation
+
+SPOTIFY_ID = re.compile(r"^[0-9A-Za-z]{22}$")
+DATE = re.compile(
+    r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)? *(?:UTC|Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def read(path: str, key: str) -> list[dict]:
+    """Valid rows, first per key, in file order (malformed, invalid-id, duplicate and conflicting rows dropped)."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        kept, seen = [], {}
+        for fields in reader:
+            if len(fields) != len(header):
+                continue
+            row = {name: (value if value != "" else None) for name, value in zip(header, fields)}
+            if not SPOTIFY_ID.match(row[key] or ""):
+                continue
+            if row[key] in seen:
+                continue
+            seen[row[key]] = row
+            kept.append(row)
+    return kept
+
+
+def whole(value: str | None) -> int | None:
+    try:
+        number = Decimal(value.strip())
+    except (AttributeError, InvalidOperation):
+        return None
+    return int(number) if number.is_finite() and number == number.to_integral_value() else None
+
+
+def release(value: str | None) -> tuple[dt.date | None, int | None]:
+    match = DATE.match((value or "").strip())
+    if not match:
+        return None, None
+    year, month, day = (int(g) if g else 1 for g in match.groups())
+    try:
+        date = dt.date(year, month, day)
+    except ValueError:
+        return None, None
+    return date, date.year
+
+
+def tracks(folder: str) -> list[dict]:
+    artists = {a["id"]: a for a in read(os.path.join(folder, "artists.csv"), "id")}
+    popularity = {t["track_id"]: t for t in read(os.path.join(folder, "track.csv"), "track_id")}
+    rows = []
+    for album in read(os.path.join(folder, "albums.csv"), "track_id"):
+        artist = artists.get(album["artist_id"], {})
+        date, year = release(album["release_date"])
+        genre = artist.get("genre")
+        rows.append({
+            "track_id": album["track_id"], "track_name": album["track_name"],
+            "duration_ms": whole(album["duration_ms"]),
+            "track_popularity": whole(popularity.get(album["track_id"], {}).get("track_popularity")),
+            "album_id": album["album_id"], "album_name": album["album_name"],
+            "release_date": date, "release_year": year, "artist_id": album["artist_id"],
+            "artist_name": artist.get("name"), "artist_popularity": whole(artist.get("artist_popularity")),
+            "followers": whole(artist.get("followers")),
+            "genres": [genre] if genre and genre.strip() else [],
+        })
+    return rows
+
+
+def mean(values: list) -> float:
+    return sum(values) / len(values)
+
+
+def top_artists_by_track_popularity(rows):
+    groups = defaultdict(list)
+    for r in rows:
+        if r["artist_name"] is not None and r["track_popularity"] is not None:
+            groups[(r["artist_id"], r["artist_name"])].append(r["track_popularity"])
+    ranked = sorted(((-mean(v), -len(v), name, artist_id, v) for (artist_id, name), v in groups.items() if len(v) >= 3))
+    return [(name, len(v), round(mean(v), 1), max(v)) for _, _, name, _, v in ranked[:20]]
+
+
+def release_trends_by_year(rows):
+    groups = defaultdict(list)
+    for r in rows:
+        if r["release_year"] is not None:
+            groups[r["release_year"]].append(r)
+    result = []
+    for year in sorted(groups):
+        group = groups[year]
+        popularity = [r["track_popularity"] for r in group if r["track_popularity"] is not None]
+        durations = [r["duration_ms"] for r in group if r["duration_ms"] is not None]
+        result.append((year, len(group), len({r["album_id"] for r in group}),
+                       round(mean(popularity), 1) if popularity else None,
+                       round(mean(durations) / 60000.0, 2) if durations else None))
+    return result
+
+
+def genre_analysis(rows):
+    groups = defaultdict(list)
+    for r in rows:
+        for genre in r["genres"]:
+            groups[genre].append(r)
+    result = []
+    for genre, group in groups.items():
+        popularity = [r["track_popularity"] for r in group if r["track_popularity"] is not None]
+        result.append((genre, len({r["artist_id"] for r in group}), len(group),
+                       round(mean(popularity), 1) if popularity else None))
+    return sorted(result, key=lambda r: (-r[2], r[0]))[:20]
+
+
+def albums_with_most_tracks(rows):
+    groups = defaultdict(list)
+    for r in rows:
+        groups[(r["album_id"], r["album_name"], r["artist_name"])].append(r)
+    result = []
+    for (album_id, name, artist), group in groups.items():
+        dates = [r["release_date"] for r in group if r["release_date"] is not None]
+        result.append((name, artist, min(dates) if dates else None, len(group), album_id))
+    ranked = sorted(result, key=lambda r: (-r[3], r[0], r[4]))[:20]
+    return [r[:4] for r in ranked]
+
+
+def artist_followers_vs_popularity(rows):
+    groups = defaultdict(list)
+    for r in rows:
+        if r["followers"] is not None and r["artist_popularity"] is not None:
+            groups[(r["artist_id"], r["artist_name"])].append(r)
+    result = [(name, max(x["followers"] for x in g), max(x["artist_popularity"] for x in g), len(g), artist_id)
+              for (artist_id, name), g in groups.items()]
+    ranked = sorted(result, key=lambda r: (-r[1], r[0] is None, r[0] or "", r[4]))[:50]
+    return [r[:4] for r in ranked]
+
+
+def most_popular_songs(rows):
+    ranked = sorted((r for r in rows if r["track_popularity"] is not None),
+                    key=lambda r: (-r["track_popularity"], r["track_name"] is None, r["track_name"] or "", r["track_id"]))
+    return [(r["track_name"], r["artist_name"], r["album_name"], r["track_popularity"], r["release_date"])
+            for r in ranked[:20]]
+
+
+EXPECTED = {
+    "top_artists_by_track_popularity": top_artists_by_track_popularity,
+    "release_trends_by_year": release_trends_by_year,
+    "genre_analysis": genre_analysis,
+    "albums_with_most_tracks": albums_with_most_tracks,
+    "artist_followers_vs_popularity": artist_followers_vs_popularity,
+    "most_popular_songs": most_popular_songs,
+}
