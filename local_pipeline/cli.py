@@ -96,7 +96,8 @@ def demo(layout: Layout, source: str, gates: dict[str, str]) -> None:
     results = timed("query", run_queries, layout)
     path = timed("dashboard", run_dashboard, layout, results)
     say(f"\nDone in {time.time() - started:.1f} s. Open {os.path.abspath(path)} in a browser; explore with:")
-    say(f'  python -m local_pipeline query --output {layout.output} "SELECT * FROM tracks LIMIT 5"')
+    python = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd()) else sys.executable
+    say(f'  {python} -m local_pipeline query --output {layout.output} "SELECT * FROM tracks LIMIT 5"')
 
 
 def ad_hoc_query(layout: Layout, sql: str, dialect: str) -> None:
