@@ -146,6 +146,16 @@ class SpotifyEtlJob(Construct):
                 conditions={"StringEquals": {"cloudwatch:namespace": "Glue"}},
             )
         )
+        job_name = f"{settings.resource_prefix}-spotify-etl"
+        # The Glue runtime reads the job's definition and its bookmark with the
+        # job's role; this job only, never the Data Catalog.
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadOwnJobAndBookmark",
+                actions=["glue:GetJob", "glue:GetJobBookmark"],
+                resources=[f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}:job/{job_name}"],
+            )
+        )
 
         # The script is an asset in the CDK bootstrap bucket. Code.from_asset
         # would grant s3:GetObject*/List* on that whole bucket; the job gets
@@ -165,7 +175,7 @@ class SpotifyEtlJob(Construct):
         self.job = job_class(
             self,
             "Job",
-            job_name=f"{settings.resource_prefix}-spotify-etl",
+            job_name=job_name,
             description="Joins Spotify albums, artists and tracks CSVs into typed, partitioned Parquet",
             role=role_reference,
             script=glue.Code.from_bucket(script.bucket, script.s3_object_key),

@@ -82,8 +82,9 @@ def test_glue_job_role_is_scoped_to_its_prefixes(default_app):
     assert "<asset-hash>.py" in normalized(by_sid["ReadOwnScript"]["Resource"])
     assert by_sid["PublishGlueMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Glue"}}
     actions = {a for s in by_sid.values() for a in as_list(s["Action"])}
-    # The job writes files; the crawler owns the catalog.
-    assert not [a for a in actions if a.startswith("glue:")]
+    # The job writes files; the crawler owns the catalog. Glue actions only on the job itself.
+    assert sorted(a for a in actions if a.startswith("glue:")) == ["glue:GetJob", "glue:GetJobBookmark"]
+    assert by_sid["ReadOwnJobAndBookmark"]["Resource"]["Fn::Join"][1][-1] == ":job/spotify-spotify-etl"
     assert not [a for a in actions if a.endswith("*")]
 
 
@@ -91,7 +92,7 @@ def test_catalog_access_is_limited_to_the_own_database(full_app):
     template = full_app.template_json("pipeline")
     for _, statement in statements(template):
         glue_actions = [a for a in as_list(statement["Action"]) if a.startswith("glue:")]
-        if not glue_actions:
+        if not glue_actions or statement.get("Sid") == "ReadOwnJobAndBookmark":
             continue
         resources_text = [json.dumps(r) for r in as_list(statement["Resource"])]
         assert len(resources_text) == 3
