@@ -110,6 +110,7 @@ def ensure_data(scale: float, folder: str) -> None:
 def run_duckdb_reference(source: str, target: str) -> None:
     import duckdb
 
+    os.makedirs(target, exist_ok=True)
     with duckdb.connect() as connection:
         connection.execute(DUCKDB_REFERENCE.format(src=source, out=target))
 
