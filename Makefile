@@ -22,7 +22,7 @@ synth: $(VENV)/.runtime node_modules/.installed
 	$(CDK) synth --no-notices $(ARGS)
 
 cdk: $(VENV)/.runtime node_modules/.installed
-	$(CDK) $(ARGS)
+	$(CDK) $(ARGS) --no-notices
 
 deploy: $(VENV)/.runtime node_modules/.installed
 	$(CDK) deploy --all --no-notices $(ARGS)
