@@ -83,7 +83,6 @@ class SpotifyApiIngestion(Construct):
             "SPOTIFY_ACCOUNTS_URL": "https://accounts.spotify.com",
         }
         self.extract = self._function("Extract", "extract.handler", environment, timeout=Duration.minutes(5))
-        self.extract_role = self.extract.role
         self._allow(self.extract, "ReadCredentials", ["secretsmanager:GetSecretValue"], [self.secret.ref])
         self._allow(self.extract, "WriteRawFiles", ["s3:PutObject"], [self.bucket.arn_for_objects(f"{TO_PROCESS}*")])
         self._allow(self.extract, "UseKey", ["kms:Decrypt", "kms:GenerateDataKey"], [self.key.key_arn])

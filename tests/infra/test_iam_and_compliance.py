@@ -6,7 +6,6 @@ import glob
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 from aws_cdk import aws_iam as iam
