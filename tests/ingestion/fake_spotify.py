@@ -93,6 +93,8 @@ class FakeSpotify:
                 pass
 
             def _reply(self, status, body, headers=None):
+                # Logged before answering, so the client never sees a reply the log lacks.
+                fake.log.append((self.command, self.path, status))
                 payload = json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -101,7 +103,6 @@ class FakeSpotify:
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
-                fake.log.append((self.command, self.path, status))
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
