@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 
 from aws_cdk import Duration, RemovalPolicy, Stack
-from aws_cdk import aws_athena as athena
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -22,6 +21,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from sql.queries import NamedQuery
+from stacks.athena_analytics import named_query_for
 from stacks.catalog import CRAWLER_CATALOG_ACTIONS, catalog_arns
 from stacks.etl_job import GlueSecurity
 from stacks.nag import account_arn, acknowledge, arn_of, ignore_cfn_lint_check, wildcard_resource
@@ -153,7 +153,8 @@ class SpotifyApiIngestion(Construct):
             schedule=glue.CfnCrawler.ScheduleProperty(schedule_expression="cron(15 5 * * ? *)"),
         )
         for query in queries:
-            athena_query = _named_query(self, resource_prefix, database_name, workgroup_name, query)
+            athena_query = named_query_for(self, query, resource_prefix=resource_prefix, database_name=database_name,
+                                           workgroup_name=workgroup_name)
             athena_query.node.add_dependency(self.crawler)
         self._acknowledge(database_name)
 
@@ -207,11 +208,3 @@ class SpotifyApiIngestion(Construct):
             acknowledge(handler, wildcard_resource("*"),
                         "aws-cdk-lib's bucket-notification handler must call s3:PutBucketNotification, which it "
                         "scopes itself; the code is aws-cdk-lib's.")
-
-
-def _named_query(scope: Construct, prefix: str, database: str, workgroup: str, query: NamedQuery):
-    return athena.CfnNamedQuery(
-        scope, f"Query-{query.query_id}", name=f"{prefix}: {query.title}", description=query.description[:1024],
-        database=database, query_string=query.text, work_group=workgroup,
-    )
-

@@ -55,14 +55,24 @@ class AthenaAnalytics(Construct):
         )
         self.named_queries = {}
         for query in queries:
-            named_query = athena.CfnNamedQuery(
-                self,
-                f"Query-{query.query_id}",
-                name=f"{resource_prefix}: {query.title}",
-                description=query.description[:1024],
-                database=database_name,
-                query_string=query.text,
-                work_group=self.workgroup.name,
+            named_query = named_query_for(
+                self, query, resource_prefix=resource_prefix, database_name=database_name,
+                workgroup_name=self.workgroup.name,
             )
             named_query.node.add_dependency(self.workgroup)
             self.named_queries[query.query_id] = named_query
+
+
+def named_query_for(
+    scope: Construct, query: NamedQuery, *, resource_prefix: str, database_name: str, workgroup_name: str
+) -> athena.CfnNamedQuery:
+    """One .sql file as an Athena named query, titled `<prefix>: <Title>` in the console."""
+    return athena.CfnNamedQuery(
+        scope,
+        f"Query-{query.query_id}",
+        name=f"{resource_prefix}: {query.title}",
+        description=query.description[:1024],
+        database=database_name,
+        query_string=query.text,
+        work_group=workgroup_name,
+    )
