@@ -6,13 +6,13 @@ import os
 import shutil
 
 from local_pipeline.errors import StageError
+from local_pipeline.paths import glue_script
 
-# The file names the Glue job accepts (workshop layout first, then the Kaggle download).
-ACCEPTED_FILES = {
-    "albums": ("albums.csv", "spotify-albums_data_2023.csv"),
-    "artists": ("artists.csv", "spotify_artist_data_2023.csv"),
-    "tracks": ("track.csv", "spotify_tracks_data_2023.csv"),
-}
+
+def accepted_files() -> dict[str, tuple[str, ...]]:
+    """Per input role, the file names the Glue job accepts (workshop layout first, then Kaggle's)."""
+    etl = glue_script()
+    return {role: (etl.WORKSHOP_LAYOUT[role].file_name, etl.KAGGLE_LAYOUT[role].file_name) for role in etl.ROLES}
 
 
 def stage(source: str, staging: str) -> list[tuple[str, int]]:
@@ -22,7 +22,7 @@ def stage(source: str, staging: str) -> list[tuple[str, int]]:
     csv_files = sorted(name for name in os.listdir(source) if name.lower().endswith(".csv"))
     if not csv_files:
         raise StageError("staging", f"source folder {source} holds no .csv files")
-    for role, names in ACCEPTED_FILES.items():
+    for role, names in accepted_files().items():
         if not any(name in csv_files for name in names):
             raise StageError(
                 "staging", f"source folder {source} has no {role} file: expected {' or '.join(names)}"

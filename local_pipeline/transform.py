@@ -11,24 +11,15 @@ import time
 from typing import Callable
 
 from local_pipeline.errors import StageError
-from local_pipeline.paths import ETL_SCRIPT, Layout
+from local_pipeline.paths import ETL_SCRIPT, Layout, glue_script
 
 SUMMARY_PREFIX = '{"job":"spotify_etl"'
 
 
-def java_problem() -> str | None:
-    """The Glue script's own Java check, so the message is the same everywhere."""
-    sys.path.insert(0, os.path.dirname(ETL_SCRIPT))
-    try:
-        import spotify_etl
-    finally:
-        sys.path.pop(0)
-    return spotify_etl.java_problem()
-
-
 def transform(layout: Layout, progress: Callable[[str], None], thresholds: dict[str, str] | None = None) -> dict:
     """Run the job as a child process (as Glue would run it) and return its run summary."""
-    problem = java_problem()
+    # The Glue script's own Java check, so the message is the same everywhere.
+    problem = glue_script().java_problem()
     if problem:
         raise StageError("transform", problem)
     # A rerun replaces the table instead of leaving partitions of an older input behind.
