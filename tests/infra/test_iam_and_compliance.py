@@ -8,6 +8,7 @@ import os
 import subprocess
 
 import pytest
+from aws_cdk import Validations
 from aws_cdk import aws_iam as iam
 
 from tests.infra.synth import CFN_LINT, ROOT, assert_matches_snapshot, normalized, resources, synthesize
@@ -134,7 +135,7 @@ def test_acknowledgments_name_a_finding_and_a_reason(app_name, request):
     acknowledged = {}
     for construct in stack.node.find_all():
         for entry in construct.node.metadata:
-            if entry.type == "aws:cdk:acknowledged-rules" or "acknowledged" in entry.type:
+            if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY:
                 acknowledged.update(entry.data)
     assert acknowledged, "expected the documented acknowledgments"
     for finding, reason in acknowledged.items():
