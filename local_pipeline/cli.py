@@ -9,10 +9,11 @@ import os
 import sys
 import time
 
-from local_pipeline import athena, crawler, dashboard, staging, transform
+from local_pipeline import athena, crawler, staging, transform
 from local_pipeline.errors import StageError
 from local_pipeline.paths import ROOT, Layout
-
+from view.dashboard_html import write_dashboard
+from view.tables import format_table
 
 
 def say(message: str = "") -> None:
@@ -62,7 +63,7 @@ def run_queries(layout: Layout) -> list[athena.QueryResult]:
     results = athena.run_named_queries(layout.catalog)
     for result in results:
         say(f"\n  {result.query.title} ({result.query.query_id}.sql)")
-        say("  " + athena.format_table(result.columns, result.rows).replace("\n", "\n  "))
+        say("  " + format_table(result.columns, result.rows).replace("\n", "\n  "))
     return results
 
 
@@ -76,7 +77,7 @@ def run_dashboard(layout: Layout, results: list[athena.QueryResult] | None = Non
     if os.path.exists(layout.run_summary):
         with open(layout.run_summary, encoding="utf-8") as handle:
             summary = json.load(handle)
-    dashboard.write_dashboard(layout.dashboard, results, summary)
+    write_dashboard(layout.dashboard, results, summary)
     say(f"  dashboard: {os.path.abspath(layout.dashboard)}")
     return layout.dashboard
 
@@ -110,7 +111,7 @@ def ad_hoc_query(layout: Layout, sql: str, dialect: str) -> None:
             columns, rows = athena.run_sql(connection, sql, dialect=dialect)
     except Exception as error:  # sqlglot and DuckDB errors: say what the SQL got wrong
         raise StageError("query", f"{type(error).__name__}: {error}") from None
-    say(athena.format_table(columns, rows, max_rows=100))
+    say(format_table(columns, rows, max_rows=100))
 
 
 def parser() -> argparse.ArgumentParser:

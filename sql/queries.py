@@ -22,6 +22,15 @@ class NamedQuery:
     text: str
 
 
+@dataclass
+class QueryResult:
+    """A named query's result, typed (ints, floats, dates, lists), wherever it ran."""
+
+    query: NamedQuery
+    columns: list[str]
+    rows: list[tuple]
+
+
 def load_named_queries(folder: str = ATHENA_QUERIES_DIR) -> list[NamedQuery]:
     queries = []
     for file_name in sorted(os.listdir(folder)):

@@ -14,31 +14,10 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.catalog import catalog_arns
+from stacks.dataset_columns import TRACKS_INPUT_COLUMNS
 from stacks.nag import account_arn, acknowledge, arn_of, wildcard_resource
 from stacks.storage import RESULTS_PREFIX
 
-# The tracks table as QuickSight sees it. QuickSight has no array type, so
-# `genres` is left out. The crawler registers hive partition keys as strings,
-# hence release_year is a STRING here.
-TRACKS_INPUT_COLUMNS = {
-    "track_id": "STRING",
-    "track_name": "STRING",
-    "duration_ms": "INTEGER",
-    "track_popularity": "INTEGER",
-    "explicit": "BOOLEAN",
-    "album_id": "STRING",
-    "album_name": "STRING",
-    "label": "STRING",
-    "album_popularity": "INTEGER",
-    "release_date": "DATETIME",
-    "release_date_precision": "STRING",
-    "artist_id": "STRING",
-    "artist_name": "STRING",
-    "artist_popularity": "INTEGER",
-    "followers": "INTEGER",
-    "genre": "STRING",
-    "release_year": "STRING",
-}
 DATA_SOURCE_ACTIONS = [
     "quicksight:DescribeDataSource",
     "quicksight:DescribeDataSourcePermissions",

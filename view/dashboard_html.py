@@ -8,7 +8,8 @@ import html
 import math
 from dataclasses import dataclass
 
-from local_pipeline.athena import QueryResult, format_value
+from sql.queries import QueryResult
+from view.tables import format_value
 
 WIDTH = 640
 ACCENT = "#1db954"
