@@ -5,6 +5,7 @@ from __future__ import annotations
 from aws_cdk import App, Environment, Tags, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from stacks.github_oidc import GitHubDeployStack
 from stacks.ingestion_stack import SpotifyIngestionStack
 from stacks.pipeline_stack import SpotifyPipelineStack
 from stacks.settings import Settings
@@ -33,6 +34,14 @@ def build_app(app: App, settings: Settings, *, env: Environment | None = None) -
         )
         ingestion.add_stack_dependency(pipeline, "its crawler uses the pipeline's database and security configuration")
         stacks["ingestion"] = ingestion
+    if settings.github_deploy_enabled:
+        stacks["github"] = GitHubDeployStack(
+            app,
+            f"{prefix}-github-deploy",
+            settings=settings,
+            env=env,
+            description=f"GitHub Actions OIDC roles for {settings.github_repository}: cdk diff and cdk deploy",
+        )
     for stack in stacks.values():
         Tags.of(stack).add("project", "spotify-pipeline")
         Tags.of(stack).add("resource-prefix", prefix)

@@ -25,6 +25,14 @@ SPOTIFY_ID = re.compile(r"^[0-9A-Za-z]{22}$")
 # Glue schedules are six-field cron(); EventBridge rates are rate(N unit).
 GLUE_CRON = re.compile(r"^cron\((\S+ ){5}\S+\)$")
 EVENT_RATE = re.compile(r"^rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\)$")
+# GitHub owner (user or organization) / repository, as in the repository's URL.
+GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$")
+# A literal branch name (no wildcards: the role's trust policy compares it exactly).
+GIT_BRANCH = re.compile(r"^(?![/.])(?!.*//)(?!.*\.\.)(?!.*[/.]$)(?!.*\.lock$)[A-Za-z0-9._/-]{1,200}$")
+GITHUB_ENVIRONMENT = re.compile(r"^[A-Za-z0-9._-]{1,255}$")
+GITHUB_OIDC_PROVIDER = re.compile(
+    r"^arn:aws(?:-[a-z]+)*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$"
+)
 
 
 class SettingsError(ValueError):
@@ -51,10 +59,18 @@ class Settings:
     ingestion_playlist_ids: tuple[str, ...] = field(default_factory=tuple)
     ingestion_schedule: str = "rate(1 hour)"
     ingestion_max_artists_per_run: int = 200
+    github_repository: str | None = None
+    github_deploy_branch: str = "main"
+    github_deploy_environment: str = "aws-deploy"
+    github_oidc_provider_arn: str | None = None
 
     @property
     def database_name(self) -> str:
         return f"{self.resource_prefix.replace('-', '_')}_spotify"
+
+    @property
+    def github_deploy_enabled(self) -> bool:
+        return self.github_repository is not None
 
     @property
     def quicksight_enabled(self) -> bool:
@@ -179,6 +195,27 @@ CONTEXT_KEYS: dict[str, tuple[str, Callable[[Any], Any], str]] = {
         "ingestion_max_artists_per_run",
         _integer(0, 5000),
         "a whole number from 0 to 5000",
+    ),
+    "githubRepository": (
+        "github_repository",
+        _pattern(GITHUB_REPOSITORY, optional=True),
+        "empty (no GitHub deploy stack) or the repository as owner/name, e.g. octo-org/spotify-pipeline",
+    ),
+    "githubDeployBranch": (
+        "github_deploy_branch",
+        _pattern(GIT_BRANCH),
+        "the repository's default branch name, without wildcards (e.g. main)",
+    ),
+    "githubDeployEnvironment": (
+        "github_deploy_environment",
+        _pattern(GITHUB_ENVIRONMENT),
+        "the GitHub environment the deploy job runs in: letters, digits, '.', '_' or '-' (e.g. aws-deploy)",
+    ),
+    "githubOidcProviderArn": (
+        "github_oidc_provider_arn",
+        _pattern(GITHUB_OIDC_PROVIDER, optional=True),
+        "empty (create the provider) or the ARN of the account's existing provider, "
+        "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
     ),
 }
 
