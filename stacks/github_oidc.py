@@ -103,7 +103,7 @@ class GitHubDeployAccess(Construct):
 
 
 class GitHubDeployStack(Stack):
-    """Deployed once by hand (`make deploy ARGS="-c githubRepository=owner/name"`); CI never touches it."""
+    """Deployed once by hand (README, Continuous integration); CI passes -c githubRepository= and never touches it."""
 
     def __init__(self, scope: Construct, construct_id: str, *, settings: Settings, **kwargs) -> None:
         super().__init__(scope, construct_id, **kwargs)
