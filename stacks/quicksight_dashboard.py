@@ -63,9 +63,15 @@ def column_types() -> dict[str, str]:
     return {**TRACKS_INPUT_COLUMNS, **{c.name: c.column_type for c in CALCULATED_FIELDS}}
 
 
-def _column(name: str) -> dict:
-    if name not in column_types():
+def _column_type(name: str) -> str:
+    types = column_types()
+    if name not in types:
         raise ValueError(f"view/insights.py: column {name!r} is neither in the tracks dataset nor a calculated field")
+    return types[name]
+
+
+def _column(name: str) -> dict:
+    _column_type(name)
     return {"DataSetIdentifier": DATA_SET_IDENTIFIER, "ColumnName": name}
 
 
@@ -74,7 +80,7 @@ def _field_id(insight: Insight, field: Field) -> str:
 
 
 def _dimension(insight: Insight, field: Field) -> dict:
-    column_type = column_types()[field.column]
+    column_type = _column_type(field.column)
     body = {"FieldId": _field_id(insight, field), "Column": _column(field.column)}
     if column_type == "DATETIME":
         return {"DateDimensionField": {**body, "DateGranularity": field.date_granularity or "DAY"}}
@@ -86,7 +92,7 @@ def _dimension(insight: Insight, field: Field) -> dict:
 
 
 def _measure(insight: Insight, field: Field) -> dict:
-    column_type = column_types()[field.column]
+    column_type = _column_type(field.column)
     body = {"FieldId": _field_id(insight, field), "Column": _column(field.column)}
     if column_type in NUMERIC_TYPES:
         if field.aggregation:
@@ -185,7 +191,7 @@ def visual(insight: Insight) -> dict:
 
 
 def _non_null_filter(filter_id: str, column: str) -> dict:
-    column_type = column_types()[column]
+    column_type = _column_type(column)
     if column_type in NUMERIC_TYPES:
         return {"NumericRangeFilter": {"FilterId": filter_id, "Column": _column(column), "NullOption": "NON_NULLS_ONLY",
                                        "SelectAllOptions": "FILTER_ALL_VALUES"}}
@@ -252,7 +258,7 @@ def _filter_group(group_id: str, filters: list[dict], visual_ids: list[str] | No
 
 
 def _sheet_filter(filter_id: str, column: str) -> dict:
-    if column_types()[column] == "DATETIME":
+    if _column_type(column) == "DATETIME":
         return {"TimeRangeFilter": _time_range(filter_id, column, "ALL_VALUES")}
     return {"CategoryFilter": {"FilterId": filter_id, "Column": _column(column), "Configuration": {
         "FilterListConfiguration": {"MatchOperator": "CONTAINS", "SelectAllOptions": "FILTER_ALL_VALUES",
@@ -261,7 +267,7 @@ def _sheet_filter(filter_id: str, column: str) -> dict:
 
 def _filter_control(filter_id: str, title: str, column: str) -> dict:
     control = {"FilterControlId": f"{filter_id}-control", "Title": title, "SourceFilterId": filter_id}
-    if column_types()[column] == "DATETIME":
+    if _column_type(column) == "DATETIME":
         return {"DateTimePicker": {**control, "Type": "DATE_RANGE"}}
     return {"Dropdown": {**control, "Type": "MULTI_SELECT"}}
 
@@ -348,7 +354,9 @@ class QuickSightDashboard(Construct):
             name=f"{resource_prefix} Spotify dashboard",
             version_description="Generated from view/insights.py",
             permissions=[
-                quicksight.CfnDashboard.ResourcePermissionProperty(principal=owner_arn, actions=DASHBOARD_OWNER_ACTIONS),
+                quicksight.CfnDashboard.ResourcePermissionProperty(
+                    principal=owner_arn, actions=DASHBOARD_OWNER_ACTIONS
+                ),
                 *(
                     quicksight.CfnDashboard.ResourcePermissionProperty(principal=arn, actions=DASHBOARD_VIEWER_ACTIONS)
                     for arn in viewer_arns

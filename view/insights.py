@@ -261,7 +261,10 @@ INSIGHTS: tuple[Insight, ...] = (
         limit=20,
         non_null=("track_popularity",),
         width="full",
-        differs="QuickSight's table pages through every rated track, 20 a page; its first page is the query's result.",
+        differs=(
+            "QuickSight's table pages through every rated track, 20 a page; its first page is the query's result "
+            "(tracks of equal popularity may come in another order: the query orders them by name)."
+        ),
     ),
 )
 

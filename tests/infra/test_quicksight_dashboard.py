@@ -17,11 +17,12 @@ from stacks.quicksight_dashboard import (
     DATA_SET_IDENTIFIER,
     column_types,
     definition,
+    visual,
 )
 from stacks.settings import SettingsError, settings_from_context
 from tests.infra.conftest import QUICKSIGHT_USER, QUICKSIGHT_VIEWERS
 from tests.infra.synth import ROOT, assert_matches_snapshot, cdk_context, resources
-from view.insights import CALCULATED_FIELDS, GRID_COLUMNS, INSIGHTS
+from view.insights import CALCULATED_FIELDS, GRID_COLUMNS, INSIGHTS, Field, Insight
 
 ID = re.compile(r"^[\w\-]+$")
 DATA_SET_ARN = "arn:aws:quicksight:us-east-1:123456789012:dataset/spotify-spotify-tracks"
@@ -226,7 +227,8 @@ def test_nothing_quicksight_without_a_principal(default_app):
 
 def test_viewer_setting_is_validated():
     viewers = ",".join(QUICKSIGHT_VIEWERS)
-    settings = settings_from_context(cdk_context(quicksightPrincipalArn=QUICKSIGHT_USER, quicksightViewerArns=viewers).get)
+    settings = settings_from_context(
+        cdk_context(quicksightPrincipalArn=QUICKSIGHT_USER, quicksightViewerArns=viewers).get)
     assert settings.quicksight_viewer_arns == QUICKSIGHT_VIEWERS
     listed = settings_from_context(
         cdk_context(quicksightPrincipalArn=QUICKSIGHT_USER, quicksightViewerArns=list(QUICKSIGHT_VIEWERS)).get)
@@ -239,3 +241,18 @@ def test_viewer_setting_is_validated():
                                             "with quicksightPrincipalArn"):
         settings_from_context(cdk_context(quicksightViewerArns=viewers).get)
 
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        (Field("flag", "explicit", "explicit", "Explicit"), "broken cannot group by explicit (BOOLEAN)"),
+        (Field("genres", "genres", "genres", "Genres"), "column 'genres' is neither in the tracks dataset"),
+    ],
+)
+def test_an_insight_over_an_unusable_column_stops_synth_with_its_name(field, message):
+    broken = Insight("broken", "Broken", "A bar over a column QuickSight cannot group by.", "bar", "genre_analysis",
+                     dimensions=(field,), measures=(Field("tracks", "track_id", "tracks", "Tracks", "COUNT"),),
+                     sort_field="tracks")
+    with pytest.raises(ValueError, match=re.escape(f"view/insights.py: {message}")):
+        visual(broken)

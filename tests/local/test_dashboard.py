@@ -131,7 +131,8 @@ def test_in_headless_chromium_every_chart_renders_offline_with_tooltips(page, qu
             tab.on("request", lambda request: requests.append(request.url))
             tab.goto(f"file://{path}")
             tab.wait_for_function(
-                "document.querySelectorAll('.chart[data-rendered]').length === document.querySelectorAll('.chart').length",
+                "document.querySelectorAll('.chart[data-rendered]').length"
+                " === document.querySelectorAll('.chart').length",
                 timeout=30_000,
             )
             charts = tab.eval_on_selector_all(".chart", """elements => elements.map(e => ({
@@ -141,7 +142,8 @@ def test_in_headless_chromium_every_chart_renders_offline_with_tooltips(page, qu
             tab.hover("#chart-artist_followers_vs_popularity svg .mark-symbol path >> nth=0")
             tab.wait_for_selector("#vg-tooltip-element.visible", timeout=5_000)
             tooltip = tab.inner_text("#vg-tooltip-element")
-            grid_columns = tab.eval_on_selector(".grid", "e => getComputedStyle(e).gridTemplateColumns.split(' ').length")
+            grid_columns = tab.eval_on_selector(
+                ".grid", "e => getComputedStyle(e).gridTemplateColumns.split(' ').length")
         finally:
             browser.close()
     assert [c["id"] for c in charts] == [f"chart-{i.insight_id}" for i in CHARTED]
