@@ -157,3 +157,32 @@ def test_in_headless_chromium_every_chart_renders_offline_with_tooltips(page, qu
     assert first_artist in tooltip and "Followers" in tooltip, tooltip
     assert grid_columns == 2  # two charts side by side at laptop width
 
+
+
+def test_new_queries_on_a_hand_made_table_match_the_oracle():
+    """Edge cases the generated data lacks: explicit flags, popularity 0 and 100, null labels."""
+    import duckdb
+
+    from tests.local import oracle
+
+    rows = [
+        {"track_id": f"t{i}", "artist_id": f"a{i % 3}", "artist_name": f"Artist {i % 3}", "album_id": f"b{i % 4}",
+         "label": [None, "Sub Pop", "XL"][i % 3], "explicit": [True, False, None, True][i % 4],
+         "track_popularity": [0, 9, 10, 100, None, 55][i % 6], "followers": [None, 10, 2000][i % 3],
+         "artist_popularity": [None, 50, 70][i % 3]}
+        for i in range(12)
+    ]
+    columns = list(rows[0])
+    with duckdb.connect() as connection:
+        connection.execute("CREATE TABLE tracks (track_id VARCHAR, artist_id VARCHAR, artist_name VARCHAR, "
+                           "album_id VARCHAR, label VARCHAR, explicit BOOLEAN, track_popularity INTEGER, "
+                           "followers BIGINT, artist_popularity INTEGER)")
+        connection.executemany(f"INSERT INTO tracks VALUES ({', '.join('?' * len(columns))})",
+                               [tuple(r[c] for c in columns) for r in rows])
+        queries = {q.query_id: q for q in load_named_queries()}
+        for query_id in ("explicit_share", "track_popularity_distribution", "top_labels_by_track_count",
+                         "top_artists_by_followers", "dashboard_kpis"):
+            _, got = athena.run_sql(connection, queries[query_id].text)
+            assert got == oracle.EXPECTED[query_id](rows), query_id
+    assert oracle.explicit_share(rows) == [("explicit", 6, 50.0), ("clean", 3, 25.0), ("unknown", 3, 25.0)]
+    assert oracle.track_popularity_distribution(rows) == [(0, 4), (10, 2), (50, 2), (100, 2)]
