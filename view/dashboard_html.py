@@ -20,7 +20,7 @@ import altair as alt
 import vl_convert
 
 from sql.queries import QueryResult
-from view.insights import BAR, HISTOGRAM, INSIGHTS, KPI, LINE, PIE, SCATTER, TABLE, Insight
+from view.insights import BAR, FILTER_CONTROLS, HISTOGRAM, INSIGHTS, KPI, LINE, PIE, SCATTER, TABLE, Insight
 from view.tables import format_value
 
 ACCENT = "#1db954"
@@ -230,6 +230,7 @@ def render(results: list[QueryResult], summary: dict | None) -> str:
             sections.append(_section(result.query.query_id, "full", result.query.title, result.query.description,
                                      data_table(result, open_=True)))
     accounting = html.escape(summary["accounting"]) if summary else ""
+    filters = ", ".join(title.lower() for _, title, _ in FILTER_CONTROLS)
     # "</" cannot end the script early inside a JSON string.
     spec_json = json.dumps(specs, separators=(",", ":")).replace("</", "<\\/")
     return (
@@ -239,7 +240,7 @@ def render(results: list[QueryResult], summary: dict | None) -> str:
         f"<style>{STYLE}</style><script>{javascript_bundle()}</script></head><body>"
         "<h1>Spotify 2023 — pipeline dashboard</h1>"
         '<p class="sub">The offline twin of the QuickSight dashboard: the same insights, drawn from the Athena '
-        f"named queries' results. {accounting}</p>"
+        f"named queries' results (QuickSight adds filters: {html.escape(filters)}). {accounting}</p>"
         f'{_kpis(by_query, summary)}<div class="grid">{"".join(sections)}</div>'
         f'<script type="application/json" id="chart-specs">{spec_json}</script>'
         f"<script>{EMBED}</script></body></html>\n"
