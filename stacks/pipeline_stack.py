@@ -13,6 +13,7 @@ from stacks.catalog import TracksCatalog
 from stacks.etl_job import GlueSecurity, SpotifyEtlJob
 from stacks.orchestration import PipelineWorkflow
 from stacks.quicksight import QuickSightAnalytics
+from stacks.quicksight_dashboard import QuickSightDashboard
 from stacks.settings import Settings
 from stacks.storage import DataLakeStorage
 
@@ -76,6 +77,7 @@ class SpotifyPipelineStack(Stack):
             queries=load_named_queries(),
         )
         self.quicksight = None
+        self.quicksight_dashboard = None
         if settings.quicksight_enabled:
             self.quicksight = QuickSightAnalytics(
                 self,
@@ -89,9 +91,17 @@ class SpotifyPipelineStack(Stack):
                 athena_results=self.storage.athena_results,
                 data_key=self.storage.data_key,
             )
+            self.quicksight_dashboard = QuickSightDashboard(
+                self,
+                "QuickSightDashboard",
+                resource_prefix=prefix,
+                owner_arn=settings.quicksight_principal_arn,
+                viewer_arns=settings.quicksight_viewer_arns,
+                data_set=self.quicksight.data_set,
+            )
         else:
             Annotations.of(self).add_info(
-                "QuickSight data source and dataset are not created. To create them, pass your QuickSight "
+                "QuickSight data source, dataset, analysis and dashboard are not created. To create them, pass your QuickSight "
                 "user or group ARN: -c quicksightPrincipalArn=arn:aws:quicksight:<identity-region>:<account>:"
                 "user/default/<user-name>"
             )

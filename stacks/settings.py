@@ -55,6 +55,7 @@ class Settings:
     athena_bytes_scanned_cutoff_mb: int = 1024
     athena_results_expiration_days: int = 7
     quicksight_principal_arn: str | None = None
+    quicksight_viewer_arns: tuple[str, ...] = field(default_factory=tuple)
     ingestion_enabled: bool = False
     ingestion_playlist_ids: tuple[str, ...] = field(default_factory=tuple)
     ingestion_schedule: str = "rate(1 hour)"
@@ -145,6 +146,14 @@ def _playlist_ids(value: Any) -> tuple[str, ...]:
     return ids
 
 
+def _quicksight_principals(value: Any) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [part for part in _text(value).split(",")]
+    arns = tuple(_text(item) for item in items if _text(item))
+    if not all(QUICKSIGHT_PRINCIPAL.match(item) for item in arns):
+        raise ValueError
+    return arns
+
+
 CONTEXT_KEYS: dict[str, tuple[str, Callable[[Any], Any], str]] = {
     "resourcePrefix": (
         "resource_prefix",
@@ -179,6 +188,11 @@ CONTEXT_KEYS: dict[str, tuple[str, Callable[[Any], Any], str]] = {
         "quicksight_principal_arn",
         _pattern(QUICKSIGHT_PRINCIPAL, optional=True),
         "empty, or a QuickSight user or group ARN such as arn:aws:quicksight:us-east-1:123456789012:user/default/alice",
+    ),
+    "quicksightViewerArns": (
+        "quicksight_viewer_arns",
+        _quicksight_principals,
+        "a list (or comma-separated string) of QuickSight user or group ARNs that may view the dashboard",
     ),
     "ingestionEnabled": ("ingestion_enabled", _boolean, "true or false"),
     "ingestionPlaylistIds": (
@@ -238,6 +252,12 @@ def settings_from_context(get: Callable[[str], Any]) -> Settings:
         raise SettingsError(
             f"invalid context value glueWorkerType={settings.glue_worker_type!r} with glueFlex=true: "
             f"Flex jobs accept {', '.join(FLEX_WORKER_TYPES)}"
+        )
+    if settings.quicksight_viewer_arns and not settings.quicksight_enabled:
+        raise SettingsError(
+            "invalid context value quicksightViewerArns: viewers need a dashboard, which is created only with "
+            "quicksightPrincipalArn (-c quicksightPrincipalArn=arn:aws:quicksight:<identity-region>:<account>:"
+            "user/default/<user-name>)"
         )
     if settings.ingestion_enabled and not settings.ingestion_playlist_ids:
         raise SettingsError(

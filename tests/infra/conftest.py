@@ -3,6 +3,8 @@ import pytest
 from tests.infra.synth import synthesize
 
 QUICKSIGHT_USER = "arn:aws:quicksight:us-east-1:123456789012:user/default/alice"
+QUICKSIGHT_VIEWERS = ("arn:aws:quicksight:us-east-1:123456789012:group/default/workshop",
+                      "arn:aws:quicksight:us-east-1:123456789012:user/default/bob")
 
 
 @pytest.fixture(scope="session")
@@ -12,10 +14,11 @@ def default_app(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def full_app(tmp_path_factory):
-    """Every optional part switched on: QuickSight, Flex, a schedule, sandbox teardown."""
+    """Every optional part switched on: QuickSight (with dashboard viewers), Flex, a schedule, sandbox teardown."""
     return synthesize(
         tmp_path_factory.mktemp("full"),
         quicksightPrincipalArn=QUICKSIGHT_USER,
+        quicksightViewerArns=",".join(QUICKSIGHT_VIEWERS),
         glueFlex="true",
         glueWorkerType="G.2X",
         glueNumberOfWorkers="4",

@@ -58,6 +58,11 @@ def release(value: str | None) -> tuple[dt.date | None, int | None]:
     return date, date.year
 
 
+def flag(value: str | None) -> bool | None:
+    text = (value or "").strip().lower()
+    return True if text in ("true", "t", "1", "yes") else False if text in ("false", "f", "0", "no") else None
+
+
 def tracks(folder: str) -> list[dict]:
     artists = {a["id"]: a for a in read(os.path.join(folder, "artists.csv"), "id")}
     popularity = {t["track_id"]: t for t in read(os.path.join(folder, "track.csv"), "track_id")}
@@ -70,7 +75,8 @@ def tracks(folder: str) -> list[dict]:
             "track_id": album["track_id"], "track_name": album["track_name"],
             "duration_ms": whole(album["duration_ms"]),
             "track_popularity": whole(popularity.get(album["track_id"], {}).get("track_popularity")),
-            "album_id": album["album_id"], "album_name": album["album_name"],
+            "album_id": album["album_id"], "album_name": album["album_name"], "label": album["label"],
+            "explicit": flag(popularity.get(album["track_id"], {}).get("explicit")),
             "release_date": date, "release_year": year, "artist_id": album["artist_id"],
             "artist_name": artist.get("name"), "artist_popularity": whole(artist.get("artist_popularity")),
             "followers": whole(artist.get("followers")),
@@ -151,6 +157,52 @@ def most_popular_songs(rows):
             for r in ranked[:20]]
 
 
+def dashboard_kpis(rows):
+    popularity = [r["track_popularity"] for r in rows if r["track_popularity"] is not None]
+    return [(len(rows), len({r["artist_id"] for r in rows if r["artist_id"] is not None}),
+             len({r["album_id"] for r in rows if r["album_id"] is not None}),
+             round(mean(popularity), 1) if popularity else None)]
+
+
+def top_artists_by_followers(rows):
+    groups = defaultdict(list)
+    for r in rows:
+        if r["followers"] is not None:
+            groups[(r["artist_id"], r["artist_name"])].append(r)
+    result = []
+    for (artist_id, name), group in groups.items():
+        popularity = [x["artist_popularity"] for x in group if x["artist_popularity"] is not None]
+        result.append((name, max(x["followers"] for x in group), max(popularity) if popularity else None,
+                       len(group), artist_id))
+    ranked = sorted(result, key=lambda r: (-r[1], r[0] is None, r[0] or "", r[4]))[:20]
+    return [r[:4] for r in ranked]
+
+
+def top_labels_by_track_count(rows):
+    groups = defaultdict(list)
+    for r in rows:
+        if r["label"] is not None:
+            groups[r["label"]].append(r)
+    result = [(label, len(group), len({r["album_id"] for r in group})) for label, group in groups.items()]
+    return sorted(result, key=lambda r: (-r[1], r[0]))[:20]
+
+
+def track_popularity_distribution(rows):
+    bands = defaultdict(int)
+    for r in rows:
+        if r["track_popularity"] is not None:
+            bands[r["track_popularity"] // 10 * 10] += 1
+    return sorted(bands.items())
+
+
+def explicit_share(rows):
+    counts = defaultdict(int)
+    for r in rows:
+        counts[{True: "explicit", False: "clean", None: "unknown"}[r["explicit"]]] += 1
+    return sorted(((content, n, round(100.0 * n / len(rows), 1)) for content, n in counts.items()),
+                  key=lambda r: (-r[1], r[0]))
+
+
 EXPECTED = {
     "top_artists_by_track_popularity": top_artists_by_track_popularity,
     "release_trends_by_year": release_trends_by_year,
@@ -158,4 +210,9 @@ EXPECTED = {
     "albums_with_most_tracks": albums_with_most_tracks,
     "artist_followers_vs_popularity": artist_followers_vs_popularity,
     "most_popular_songs": most_popular_songs,
+    "dashboard_kpis": dashboard_kpis,
+    "top_artists_by_followers": top_artists_by_followers,
+    "top_labels_by_track_count": top_labels_by_track_count,
+    "track_popularity_distribution": track_popularity_distribution,
+    "explicit_share": explicit_share,
 }

@@ -28,25 +28,6 @@ CONTRACT_COLUMNS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def fixture_source(tmp_path_factory):
-    """A small messy input from the generator (its own seed, not the shipped sample)."""
-    folder = str(tmp_path_factory.mktemp("source"))
-    generate(scale=0.002, seed=11, layout="workshop", output=folder)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def demo_run(fixture_source, tmp_path_factory):
-    output = str(tmp_path_factory.mktemp("local"))
-    result = subprocess.run(
-        [sys.executable, "-m", "local_pipeline", "demo", "--source", fixture_source, "--output", output],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return {"output": output, "stdout": result.stdout, "expected_rows": oracle.tracks(fixture_source)}
-
-
 def test_demo_prints_every_stage_and_the_dashboard_path(demo_run):
     stdout = demo_run["stdout"]
     for number, name in enumerate(["Stage", "Transform", "Crawl", "Query", "Visualize"], start=1):
@@ -94,18 +75,6 @@ def test_named_query_results_match_plain_python(demo_run, query_id):
                 assert g == pytest.approx(w, abs=0.051), (got, want)
             else:
                 assert g == w, (got, want)
-
-
-def test_dashboard_is_self_contained_with_one_chart_per_query(demo_run):
-    with open(os.path.join(demo_run["output"], "dashboard.html"), encoding="utf-8") as handle:
-        page = handle.read()
-    queries = load_named_queries()
-    assert page.count('<svg class="chart"') == len(queries) == 6
-    for query in queries:
-        assert f'<section id="{query.query_id}">' in page
-    assert "<script" not in page and "<link" not in page
-    assert "http://" not in page and "https://" not in page and "//cdn" not in page
-    assert f"{len(demo_run['expected_rows'])}</b><span>tracks published" in page
 
 
 def test_rerun_replaces_tables_instead_of_appending(demo_run, fixture_source):
