@@ -28,6 +28,7 @@ class SpotifyIngestionStack(Stack):
         self.ingestion = SpotifyApiIngestion(
             self, "SpotifyApi",
             resource_prefix=settings.resource_prefix,
+            secret_arn=settings.ingestion_secret_arn,
             playlist_ids=settings.ingestion_playlist_ids,
             schedule=settings.ingestion_schedule,
             max_artists_per_run=settings.ingestion_max_artists_per_run,
@@ -40,7 +41,7 @@ class SpotifyIngestionStack(Stack):
         )
         outputs = {
             "LandingBucket": self.ingestion.bucket.bucket_name,
-            "CredentialsSecret": self.ingestion.secret.ref,
+            "CredentialsSecret": self.ingestion.secret_arn,
             "ExtractFunction": self.ingestion.extract.function_name,
             "TransformFunction": self.ingestion.transform.function_name,
             "FailedInvocationsQueue": self.ingestion.failures.queue_url,

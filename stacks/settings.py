@@ -24,6 +24,10 @@ PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
 SPOTIFY_ID = re.compile(r"^[0-9A-Za-z]{22}$")
 # Glue schedules are six-field cron(); EventBridge rates are rate(N unit).
 GLUE_CRON = re.compile(r"^cron\((\S+ ){5}\S+\)$")
+# A complete secret ARN: Secrets Manager appends six random characters to the name.
+SECRET_ARN = re.compile(
+    r"^arn:aws(?:-[a-z]+)*:secretsmanager:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$"
+)
 EVENT_RATE = re.compile(r"^rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\)$")
 
 
@@ -51,6 +55,7 @@ class Settings:
     ingestion_playlist_ids: tuple[str, ...] = field(default_factory=tuple)
     ingestion_schedule: str = "rate(1 hour)"
     ingestion_max_artists_per_run: int = 200
+    ingestion_secret_arn: str | None = None
 
     @property
     def database_name(self) -> str:
@@ -179,6 +184,12 @@ CONTEXT_KEYS: dict[str, tuple[str, Callable[[Any], Any], str]] = {
         "ingestion_max_artists_per_run",
         _integer(0, 5000),
         "a whole number from 0 to 5000",
+    ),
+    "ingestionSecretArn": (
+        "ingestion_secret_arn",
+        _pattern(SECRET_ARN, optional=True),
+        "empty (the stack creates the secret), or the complete ARN of an existing Secrets Manager secret "
+        "such as arn:aws:secretsmanager:eu-west-1:123456789012:secret:spotify-credentials-AbCdEf",
     ),
 }
 

@@ -104,6 +104,12 @@ class DataLakeStorage(Construct):
                 memory_limit=256,
             )
             self._acknowledge_deployment_handler()
+            if remove_data_on_destroy:
+                # aws-cdk-lib retains its handler's log group whatever the bucket's policy; a sandbox
+                # teardown deletes it too (its name derives from the generated function name).
+                handler = next(c for c in Stack.of(self).node.children
+                               if c.node.id.startswith("Custom::CDKBucketDeployment"))
+                handler.node.find_child("LogGroup").apply_removal_policy(RemovalPolicy.DESTROY)
 
     def _data_bucket(
         self, construct_id: str, log_prefix: str, *, versioned: bool = False, expiration: Duration | None = None
