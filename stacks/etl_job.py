@@ -54,7 +54,8 @@ class GlueSecurity(Construct):
 
     The configuration holds no data, so it is always deleted with the stack: a retained one would
     keep its name and make the next deploy with the same prefix fail with AlreadyExists
-    (aws-cdk-lib 2.275 retains it unless told otherwise)."""
+    (aws-cdk-lib 2.275 retains it unless told otherwise). The stack names it `<prefix>-spotify-encryption`,
+    not the `<prefix>-spotify-glue` that earlier versions retained, so it never meets one of those."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, name: str, data_key: kms.IKey, removal: RemovalPolicy
@@ -213,9 +214,6 @@ class SpotifyEtlJob(Construct):
             max_retries=0,
             max_concurrent_runs=1,
             security_configuration=security.configuration,
-            # No continuous-logging flag: Glue 5.x always writes the driver's and executors' logs to
-            # /aws-glue/jobs/output and /error; the flag is a Glue 4.0-and-earlier feature
-            # (https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html).
             enable_metrics=True,
             enable_observability_metrics=True,
             default_arguments={
@@ -230,7 +228,9 @@ class SpotifyEtlJob(Construct):
                 "--MAX_ORPHAN_TRACK_RATE": str(settings.max_orphan_track_rate),
             },
         )
-        # aws-cdk-lib adds the continuous-logging flag by default; on Glue 5.x it is a no-op, so it goes.
+        # aws-cdk-lib adds --enable-continuous-cloudwatch-log by default. Glue 5.x always writes the driver's
+        # and executors' logs to /aws-glue/jobs/output and /error; the flag is a Glue 4.0-and-earlier
+        # feature (https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html), so it goes.
         self.job.node.default_child.add_property_deletion_override("DefaultArguments.--enable-continuous-cloudwatch-log")
         acknowledge(
             self.role,
