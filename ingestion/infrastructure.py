@@ -94,8 +94,10 @@ class SpotifyApiIngestion(Construct):
         self._allow(self.extract, "ReadCredentials", ["secretsmanager:GetSecretValue"], [self.secret_arn])
         self._allow(self.extract, "WriteRawFiles", ["s3:PutObject"], [self.bucket.arn_for_objects(f"{TO_PROCESS}*")])
         self._allow(self.extract, "UseKey", ["kms:Decrypt", "kms:GenerateDataKey"], [self.key.key_arn])
-        # Only one extract at a time, so hourly runs never overlap.
-        self.extract.node.default_child.reserved_concurrent_executions = 1
+        # No reserved concurrency: Lambda keeps 100 unreserved executions per account, and new accounts
+        # often have a quota of 10, so reserving even 1 fails the deploy there
+        # (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html). Overlapping runs
+        # are harmless: each writes its own raw file, named after its start time.
         self.schedule = events.Rule(
             self, "Schedule", description="Pull the configured playlists from the Spotify Web API",
             schedule=events.Schedule.expression(schedule),

@@ -58,7 +58,8 @@ def test_functions_run_stdlib_code_on_the_latest_python_without_secrets(ingestio
     assert variables["SPOTIFY_API_BASE_URL"] == "https://api.spotify.com"
     assert variables["SPOTIFY_ACCOUNTS_URL"] == "https://accounts.spotify.com"
     assert "Ref" in variables["SECRET_ARN"]
-    assert extract["ReservedConcurrentExecutions"] == 1
+    # Reserving concurrency fails the deploy in new accounts (quota 10, 100 must stay unreserved).
+    assert "ReservedConcurrentExecutions" not in extract
     for group in resources(template, "AWS::Logs::LogGroup").values():
         assert group["Properties"]["RetentionInDays"] == 30
 
