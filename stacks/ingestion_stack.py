@@ -10,7 +10,7 @@ from sql.queries import INGESTION_QUERIES_DIR, load_named_queries
 from stacks.nag import ignore_cfn_lint_check
 from stacks.pipeline_stack import SpotifyPipelineStack
 from stacks.settings import Settings
-from stacks.storage import access_log_bucket
+from stacks.storage import access_log_bucket, delete_handler_logs_with_stack
 
 
 class SpotifyIngestionStack(Stack):
@@ -49,3 +49,5 @@ class SpotifyIngestionStack(Stack):
         }
         for name, value in outputs.items():
             CfnOutput(self, name, value=value)
+        if settings.remove_data_on_destroy:
+            delete_handler_logs_with_stack(self)
