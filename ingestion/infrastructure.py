@@ -22,7 +22,7 @@ from constructs import Construct
 
 from sql.queries import NamedQuery
 from stacks.athena_analytics import named_query_for
-from stacks.catalog import CRAWLER_CATALOG_ACTIONS, catalog_arns
+from stacks.catalog import CRAWLER_CATALOG_ACTIONS, catalog_arns, crawler_bucket_listing
 from stacks.etl_job import GlueSecurity
 from stacks.nag import account_arn, acknowledge, arn_of, ignore_cfn_lint_check, wildcard_resource
 from stacks.storage import rotating_key
@@ -41,6 +41,7 @@ class SpotifyApiIngestion(Construct):
         construct_id: str,
         *,
         resource_prefix: str,
+        secret_arn: str | None,
         playlist_ids: tuple[str, ...],
         schedule: str,
         max_artists_per_run: int,
@@ -63,12 +64,19 @@ class SpotifyApiIngestion(Construct):
             lifecycle_rules=[s3.LifecycleRule(abort_incomplete_multipart_upload_after=Duration.days(1))],
             removal_policy=removal, auto_delete_objects=remove_data_on_destroy,
         )
-        # Created without a value: the client id and secret never appear in code or templates.
-        self.secret = secretsmanager.CfnSecret(
-            self, "Credentials", name=f"{resource_prefix}/spotify/client-credentials", kms_key_id=self.key.key_arn,
-            description='Spotify app credentials as {"client_id": "...", "client_secret": "..."}; set after deploy',
-        )
-        self.secret.apply_removal_policy(removal)
+        # Created without a value: the client id and secret never appear in code or templates. Its name is
+        # generated (stack output CredentialsSecret), so a destroy and redeploy never collide with a kept
+        # secret; it holds nothing the Spotify dashboard cannot give again, so it goes with the stack.
+        # Credentials that outlive the stack live in a secret of the user's own, adopted by ARN.
+        self.secret_arn = secret_arn
+        self.secret = None
+        if secret_arn is None:
+            self.secret = secretsmanager.CfnSecret(
+                self, "Credentials", kms_key_id=self.key.key_arn,
+                description='Spotify app credentials as {"client_id": "...", "client_secret": "..."}; set after deploy',
+            )
+            self.secret.apply_removal_policy(RemovalPolicy.DESTROY)
+            self.secret_arn = self.secret.ref
         # SQS-managed encryption: a KMS-encrypted queue would need kms:*DataKey* wildcards on both roles.
         self.failures = sqs.Queue(
             self, "FailedInvocations", encryption=sqs.QueueEncryption.SQS_MANAGED,
@@ -76,18 +84,20 @@ class SpotifyApiIngestion(Construct):
         )
         environment = {
             "BUCKET_NAME": self.bucket.bucket_name,
-            "SECRET_ARN": self.secret.ref,
+            "SECRET_ARN": self.secret_arn,
             "PLAYLIST_IDS": ",".join(playlist_ids),
             "MAX_ARTISTS_PER_RUN": str(max_artists_per_run),
             "SPOTIFY_API_BASE_URL": "https://api.spotify.com",
             "SPOTIFY_ACCOUNTS_URL": "https://accounts.spotify.com",
         }
         self.extract = self._function("Extract", "extract.handler", environment, timeout=Duration.minutes(5))
-        self._allow(self.extract, "ReadCredentials", ["secretsmanager:GetSecretValue"], [self.secret.ref])
+        self._allow(self.extract, "ReadCredentials", ["secretsmanager:GetSecretValue"], [self.secret_arn])
         self._allow(self.extract, "WriteRawFiles", ["s3:PutObject"], [self.bucket.arn_for_objects(f"{TO_PROCESS}*")])
         self._allow(self.extract, "UseKey", ["kms:Decrypt", "kms:GenerateDataKey"], [self.key.key_arn])
-        # Only one extract at a time, so hourly runs never overlap.
-        self.extract.node.default_child.reserved_concurrent_executions = 1
+        # No reserved concurrency: Lambda keeps 100 unreserved executions per account, and new accounts
+        # often have a quota of 10, so reserving even 1 fails the deploy there
+        # (https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html). Overlapping runs
+        # are harmless: each writes its own raw file, named after its start time.
         self.schedule = events.Rule(
             self, "Schedule", description="Pull the configured playlists from the Spotify Web API",
             schedule=events.Schedule.expression(schedule),
@@ -100,6 +110,10 @@ class SpotifyApiIngestion(Construct):
         self._allow(self.transform, "WriteOutputsAndMovedFiles", ["s3:PutObject"],
                     [self.bucket.arn_for_objects(f"{prefix}*") for prefix in (PROCESSED, ERRORS, TRANSFORMED)])
         self._allow(self.transform, "UseKey", ["kms:Decrypt", "kms:GenerateDataKey"], [self.key.key_arn])
+        # Without s3:ListBucket, S3 answers GetObject on a missing key with 403 AccessDenied instead of 404
+        # NoSuchKey (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"), and
+        # a redelivered event for an already moved file would fail instead of being recognised as done.
+        self._allow(self.transform, "ListLandingBucket", ["s3:ListBucket"], [self.bucket.bucket_arn])
         self.bucket.add_event_notification(
             s3.EventType.OBJECT_CREATED,
             s3_notifications.LambdaDestination(self.transform),
@@ -132,9 +146,7 @@ class SpotifyApiIngestion(Construct):
         self.crawler_role.add_to_principal_policy(iam.PolicyStatement(
             sid="ReadTransformedData", actions=["s3:GetObject"],
             resources=[self.bucket.arn_for_objects(f"{TRANSFORMED}*")]))
-        self.crawler_role.add_to_principal_policy(iam.PolicyStatement(
-            sid="ListTransformedData", actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn],
-            conditions={"StringLike": {"s3:prefix": ["transformed_data", f"{TRANSFORMED}*"]}}))
+        self.crawler_role.add_to_principal_policy(crawler_bucket_listing(self.bucket))
         self.crawler_role.add_to_principal_policy(iam.PolicyStatement(
             sid="DecryptData", actions=["kms:Decrypt"], resources=[self.key.key_arn]))
         glue_security.grant_logging(self.crawler_role, "/aws-glue/crawlers*")
@@ -195,9 +207,10 @@ class SpotifyApiIngestion(Construct):
                     "named here because it lives in that stack.")
         acknowledge(self.failures, "AwsSolutions-SQS3",
                     "This queue is the on-failure destination of the two Lambdas; it is the dead-letter store itself.")
-        acknowledge(self.secret, "AwsSolutions-SMG4",
-                    "Third-party Spotify app credentials cannot be rotated by Secrets Manager; rotate them in the "
-                    "Spotify developer dashboard and put the new value.")
+        if self.secret is not None:
+            acknowledge(self.secret, "AwsSolutions-SMG4",
+                        "Third-party Spotify app credentials cannot be rotated by Secrets Manager; rotate them in "
+                        "the Spotify developer dashboard and put the new value.")
         handler = stack.node.try_find_child("BucketNotificationsHandler050a0587b7544547bf325f094a3db834")
         if handler is not None:
             # cfn-lint W3005: aws-cdk-lib's handler DependsOn its role, which its Role GetAtt already implies.

@@ -34,6 +34,16 @@ CRAWLER_CATALOG_ACTIONS = [
 CRAWLER_EXCLUSIONS = ["_*", "**/_*", ".*", "**/.*"]
 
 
+def crawler_bucket_listing(bucket: s3.IBucket) -> iam.PolicyStatement:
+    """ListBucket and GetBucketLocation on the target bucket, unconditioned, as AWS's crawler prerequisites
+    grant them (https://docs.aws.amazon.com/glue/latest/dg/crawler-prereqs.html): Glue validates the S3
+    target with the crawler's role when the crawler is created, without a prefix, so an s3:prefix
+    condition fails the deploy ("Unable to validate existence of s3 target")."""
+    return iam.PolicyStatement(
+        sid="ListTargetBucket", actions=["s3:ListBucket", "s3:GetBucketLocation"], resources=[bucket.bucket_arn]
+    )
+
+
 def catalog_arns(database_name: str) -> list[str]:
     """The catalog, one database and its tables: all a crawler or reader may touch."""
     prefix = f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}"
@@ -92,14 +102,7 @@ class TracksCatalog(Construct):
                 resources=[warehouse.arn_for_objects(f"{TRACKS_TABLE}/*")],
             )
         )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ListTracksPrefix",
-                actions=["s3:ListBucket"],
-                resources=[warehouse.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [TRACKS_TABLE, f"{TRACKS_TABLE}/*"]}},
-            )
-        )
+        self.role.add_to_principal_policy(crawler_bucket_listing(warehouse))
         data_key.grant_decrypt(self.role)
         security.grant_logging(self.role, "/aws-glue/crawlers*")
         security.acknowledge_logging(self.role, "/aws-glue/crawlers*")

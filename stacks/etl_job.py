@@ -20,9 +20,22 @@ WORKER_TYPES = {
     "G.4X": glue.WorkerType.G_4X,
     "G.8X": glue.WorkerType.G_8X,
 }
-# Everything the job writes in the warehouse bucket. EMRFS also writes
-# "<dir>_$folder$" markers next to the folders it creates.
-WAREHOUSE_OBJECTS = ("tracks/*", "tracks_$folder$", "quarantine/*", "quarantine_$folder$", "run_summary.json")
+# Glue 5.1 reads and writes S3 through Hadoop's S3A connector, not EMRFS ("Migrating to AWS Glue
+# version 5.1", https://docs.aws.amazon.com/glue/latest/dg/migrating-version-51.html). S3A probes a
+# directory `path` as the object `path`, the marker `path/` and the objects below it, so a policy must
+# grant all three (Hadoop, "Working with IAM Assumed Roles": https://hadoop.apache.org/docs/stable/
+# hadoop-aws/tools/hadoop-aws/assumed_roles.html); it writes `dir/` markers, never EMRFS's `_$folder$`.
+WAREHOUSE_DIRECTORIES = ("tracks", "quarantine")
+WAREHOUSE_FILES = ("run_summary.json",)
+# Glue job log groups are /aws-glue/jobs/output, /error, /logs-v2, and with a security configuration
+# /aws-glue/jobs-<role name>-<security configuration name>/ (Glue API, JobRun.LogGroupName:
+# https://docs.aws.amazon.com/glue/latest/webapi/API_JobRun.html), which /aws-glue/jobs/* misses.
+JOB_LOG_GROUPS = "/aws-glue/jobs*"
+
+
+def s3a_directory_objects(bucket: s3.IBucket, directory: str) -> list[str]:
+    """The three resources S3A needs for one directory: the bare key, the `dir/` marker, everything below."""
+    return [bucket.arn_for_objects(key) for key in (directory, f"{directory}/", f"{directory}/*")]
 
 
 def glue_log_groups_arn(pattern: str) -> str:
@@ -36,14 +49,20 @@ def allow_key_use(role: iam.Role, key: kms.IKey, *actions: str) -> None:
 
 class GlueSecurity(Construct):
     """A KMS key and a Glue security configuration shared by the job and the crawlers:
-    CloudWatch logs and job bookmarks encrypted with the key, S3 writes with the data key."""
+    CloudWatch logs (and bookmarks, should a run enable them) encrypted with the key, S3 writes with
+    the data key.
+
+    The configuration holds no data, so it is always deleted with the stack: a retained one would
+    keep its name and make the next deploy with the same prefix fail with AlreadyExists
+    (aws-cdk-lib 2.275 retains it unless told otherwise). The stack names it `<prefix>-spotify-encryption`,
+    not the `<prefix>-spotify-glue` that earlier versions retained, so it never meets one of those."""
 
     def __init__(
         self, scope: Construct, construct_id: str, *, name: str, data_key: kms.IKey, removal: RemovalPolicy
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = rotating_key(
-            self, "LogsAndBookmarksKey", f"Encrypts Glue logs and job bookmarks of {Stack.of(self).stack_name}", removal
+            self, "LogsAndBookmarksKey", f"Encrypts the Glue logs and any job bookmarks of {Stack.of(self).stack_name}", removal
         )
         # CloudWatch Logs encrypts Glue's log groups itself, so it needs the key too.
         self.key.add_to_resource_policy(
@@ -62,8 +81,10 @@ class GlueSecurity(Construct):
             "Configuration",
             security_configuration_name=name,
             cloud_watch_encryption=glue.CloudWatchEncryption.kms(self.key),
+            # The job runs with bookmarks off; should a run turn them on, they are encrypted too.
             job_bookmarks_encryption=glue.JobBookmarksEncryption.client_side_kms(self.key),
             s3_encryption=glue.S3Encryption.kms(data_key),
+            removal_policy=RemovalPolicy.DESTROY,
         )
 
     def grant_logging(self, role: iam.Role, log_group_pattern: str) -> None:
@@ -113,7 +134,7 @@ class SpotifyEtlJob(Construct):
             iam.PolicyStatement(
                 sid="ReadStagedCsv",
                 actions=["s3:GetObject"],
-                resources=[staging.arn_for_objects(f"{STAGING_PREFIX}*")],
+                resources=s3a_directory_objects(staging, STAGING_PREFIX.rstrip("/")),
             )
         )
         self.role.add_to_principal_policy(
@@ -126,7 +147,10 @@ class SpotifyEtlJob(Construct):
                     "s3:AbortMultipartUpload",
                     "s3:ListMultipartUploadParts",
                 ],
-                resources=[warehouse.arn_for_objects(pattern) for pattern in WAREHOUSE_OBJECTS],
+                resources=[
+                    *(arn for directory in WAREHOUSE_DIRECTORIES for arn in s3a_directory_objects(warehouse, directory)),
+                    *(warehouse.arn_for_objects(key) for key in WAREHOUSE_FILES),
+                ],
             )
         )
         self.role.add_to_principal_policy(
@@ -136,8 +160,16 @@ class SpotifyEtlJob(Construct):
                 resources=[staging.bucket_arn, warehouse.bucket_arn],
             )
         )
+        # S3A lists and aborts the multipart uploads of the paths it writes (the assumed-roles page above).
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListWarehouseMultipartUploads",
+                actions=["s3:ListBucketMultipartUploads"],
+                resources=[warehouse.bucket_arn],
+            )
+        )
         allow_key_use(self.role, data_key, "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")
-        security.grant_logging(self.role, "/aws-glue/jobs/*")
+        security.grant_logging(self.role, JOB_LOG_GROUPS)
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="PublishGlueMetrics",
@@ -146,16 +178,10 @@ class SpotifyEtlJob(Construct):
                 conditions={"StringEquals": {"cloudwatch:namespace": "Glue"}},
             )
         )
+        # No Glue actions at all: bookmarks are off (the script reads with spark.read, which bookmarks do
+        # not track), so the runtime needs no glue:GetJobBookmark (an action that only accepts "*" in the
+        # Service Authorization Reference), and nothing documents a glue:GetJob call by the job's role.
         job_name = f"{settings.resource_prefix}-spotify-etl"
-        # The Glue runtime reads the job's definition and its bookmark with the
-        # job's role; this job only, never the Data Catalog.
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ReadOwnJobAndBookmark",
-                actions=["glue:GetJob", "glue:GetJobBookmark"],
-                resources=[f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}:job/{job_name}"],
-            )
-        )
 
         # The script is an asset in the CDK bootstrap bucket. Code.from_asset
         # would grant s3:GetObject*/List* on that whole bucket; the job gets
@@ -188,19 +214,24 @@ class SpotifyEtlJob(Construct):
             max_retries=0,
             max_concurrent_runs=1,
             security_configuration=security.configuration,
-            continuous_logging=glue.ContinuousLoggingProps(enabled=True),
             enable_metrics=True,
             enable_observability_metrics=True,
             default_arguments={
                 "--SOURCE_PATH": staging.s3_url_for_object(STAGING_PREFIX.rstrip("/")),
                 "--TARGET_PATH": f"s3://{warehouse.bucket_name}",
                 "--QUARANTINE_PATH": f"s3://{warehouse.bucket_name}/quarantine",
-                "--job-bookmark-option": "job-bookmark-enable",
+                # Reruns are idempotent without bookmarks: every run reads all of staging/ (a full refresh)
+                # and overwrites only the release_year partitions it writes (dynamic partition overwrite).
+                "--job-bookmark-option": "job-bookmark-disable",
                 "--MAX_QUARANTINE_RATE": str(settings.max_quarantine_rate),
                 "--MAX_ORPHAN_ARTIST_RATE": str(settings.max_orphan_artist_rate),
                 "--MAX_ORPHAN_TRACK_RATE": str(settings.max_orphan_track_rate),
             },
         )
+        # aws-cdk-lib adds --enable-continuous-cloudwatch-log by default. Glue 5.x always writes the driver's
+        # and executors' logs to /aws-glue/jobs/output and /error; the flag is a Glue 4.0-and-earlier
+        # feature (https://docs.aws.amazon.com/glue/latest/dg/monitor-continuous-logging.html), so it goes.
+        self.job.node.default_child.add_property_deletion_override("DefaultArguments.--enable-continuous-cloudwatch-log")
         acknowledge(
             self.role,
             wildcard_resource("*"),
@@ -213,4 +244,4 @@ class SpotifyEtlJob(Construct):
         )
         for bucket, prefix in ((staging, STAGING_PREFIX), (warehouse, "tracks/"), (warehouse, "quarantine/")):
             acknowledge(self.role, wildcard_resource(f"{arn_of(bucket)}/{prefix}*"), prefix_reason)
-        security.acknowledge_logging(self.role, "/aws-glue/jobs/*")
+        security.acknowledge_logging(self.role, JOB_LOG_GROUPS)

@@ -10,7 +10,7 @@ from sql.queries import INGESTION_QUERIES_DIR, load_named_queries
 from stacks.nag import ignore_cfn_lint_check
 from stacks.pipeline_stack import SpotifyPipelineStack
 from stacks.settings import Settings
-from stacks.storage import access_log_bucket
+from stacks.storage import access_log_bucket, delete_handler_logs_with_stack
 
 
 class SpotifyIngestionStack(Stack):
@@ -28,6 +28,7 @@ class SpotifyIngestionStack(Stack):
         self.ingestion = SpotifyApiIngestion(
             self, "SpotifyApi",
             resource_prefix=settings.resource_prefix,
+            secret_arn=settings.ingestion_secret_arn,
             playlist_ids=settings.ingestion_playlist_ids,
             schedule=settings.ingestion_schedule,
             max_artists_per_run=settings.ingestion_max_artists_per_run,
@@ -40,7 +41,7 @@ class SpotifyIngestionStack(Stack):
         )
         outputs = {
             "LandingBucket": self.ingestion.bucket.bucket_name,
-            "CredentialsSecret": self.ingestion.secret.ref,
+            "CredentialsSecret": self.ingestion.secret_arn,
             "ExtractFunction": self.ingestion.extract.function_name,
             "TransformFunction": self.ingestion.transform.function_name,
             "FailedInvocationsQueue": self.ingestion.failures.queue_url,
@@ -48,3 +49,5 @@ class SpotifyIngestionStack(Stack):
         }
         for name, value in outputs.items():
             CfnOutput(self, name, value=value)
+        if settings.remove_data_on_destroy:
+            delete_handler_logs_with_stack(self)

@@ -36,7 +36,7 @@ class SpotifyPipelineStack(Stack):
             sample_data_path=SAMPLE_DATA if settings.deploy_sample_data else None,
         )
         security = GlueSecurity(
-            self, "GlueSecurity", name=f"{prefix}-spotify-glue", data_key=self.storage.data_key, removal=removal
+            self, "GlueSecurity", name=f"{prefix}-spotify-encryption", data_key=self.storage.data_key, removal=removal
         )
         self.glue_security = security
         self.etl = SpotifyEtlJob(

@@ -79,6 +79,15 @@ class QuickSightAnalytics(Construct):
                 resources=[workgroup_arn],
             )
         )
+        # Aligned with Athena's example policies and QuickSight's own AWSQuicksightAthenaAccess: listing
+        # catalogs and workgroups accepts only "*" (Service Authorization Reference, Amazon Athena).
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListCatalogsAndWorkGroups",
+                actions=["athena:ListDataCatalogs", "athena:ListWorkGroups"],
+                resources=["*"],
+            )
+        )
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="BrowseDefaultCatalog",
@@ -92,12 +101,30 @@ class QuickSightAnalytics(Construct):
                 resources=[f"arn:{Aws.PARTITION}:athena:{Aws.REGION}:{Aws.ACCOUNT_ID}:datacatalog/AwsDataCatalog"],
             )
         )
+        glue_arn = f"arn:{Aws.PARTITION}:glue:{Aws.REGION}:{Aws.ACCOUNT_ID}"
+        # Athena needs the catalog and the `default` database of the region besides the queried one
+        # ("Configure access to databases and tables in the AWS Glue Data Catalog":
+        # https://docs.aws.amazon.com/athena/latest/ug/fine-grained-access-to-glue-resources.html).
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ResolveDefaultAndOwnDatabase",
+                actions=["glue:GetDatabase"],
+                resources=[f"{glue_arn}:catalog", f"{glue_arn}:database/default", f"{glue_arn}:database/{database_name}"],
+            )
+        )
+        # Listing databases (QuickSight's schema picker, SHOW DATABASES) is authorized on every database
+        # of the catalog; it returns database names and properties, no table or data.
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListDatabases",
+                actions=["glue:GetDatabases"],
+                resources=[f"{glue_arn}:catalog", f"{glue_arn}:database/*"],
+            )
+        )
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="ReadTracksTableAndPartitions",
                 actions=[
-                    "glue:GetDatabase",
-                    "glue:GetDatabases",
                     "glue:GetTable",
                     "glue:GetTables",
                     "glue:GetPartition",
@@ -126,6 +153,14 @@ class QuickSightAnalytics(Construct):
                 sid="LocateAndListBuckets",
                 actions=["s3:ListBucket", "s3:GetBucketLocation"],
                 resources=[warehouse.bucket_arn, athena_results.bucket_arn],
+            )
+        )
+        # Athena's results-bucket grants in its example policies include listing multipart uploads.
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListResultsMultipartUploads",
+                actions=["s3:ListBucketMultipartUploads"],
+                resources=[athena_results.bucket_arn],
             )
         )
         self.role.add_to_principal_policy(
@@ -159,6 +194,10 @@ class QuickSightAnalytics(Construct):
             f"{arn_of(warehouse)}/{table_name}/*": "QuickSight reads every Parquet file of the tracks table only.",
             f"{arn_of(athena_results)}/{RESULTS_PREFIX}*": "Athena writes one result object per query under results/.",
             account_arn("glue", f"table/{database_name}/*"): "QuickSight lists and reads the tables of this database only.",
+            account_arn("glue", "database/*"): "glue:GetDatabases (listing databases in QuickSight's schema picker) "
+            "is authorized on every database of the catalog; it returns names and properties, never tables or data.",
+            "*": "athena:ListDataCatalogs and athena:ListWorkGroups accept only the resource \"*\" (Service "
+            "Authorization Reference for Amazon Athena); QuickSight lists them when it opens the data source.",
         }
         for resource, reason in reasons.items():
             acknowledge(self.role, wildcard_resource(resource), reason)

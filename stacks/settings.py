@@ -24,6 +24,10 @@ PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,18}[a-z0-9]$")
 SPOTIFY_ID = re.compile(r"^[0-9A-Za-z]{22}$")
 # Glue schedules are six-field cron(); EventBridge rates are rate(N unit).
 GLUE_CRON = re.compile(r"^cron\((\S+ ){5}\S+\)$")
+# A complete secret ARN: Secrets Manager appends six random characters to the name.
+SECRET_ARN = re.compile(
+    r"^arn:aws(?:-[a-z]+)*:secretsmanager:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$"
+)
 EVENT_RATE = re.compile(r"^rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\)$")
 # GitHub owner (user or organization) / repository, as in the repository's URL.
 GITHUB_REPOSITORY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$")
@@ -64,6 +68,7 @@ class Settings:
     github_deploy_branch: str = "main"
     github_deploy_environment: str = "aws-deploy"
     github_oidc_provider_arn: str | None = None
+    ingestion_secret_arn: str | None = None
 
     @property
     def database_name(self) -> str:
@@ -230,6 +235,12 @@ CONTEXT_KEYS: dict[str, tuple[str, Callable[[Any], Any], str]] = {
         _pattern(GITHUB_OIDC_PROVIDER, optional=True),
         "empty (create the provider) or the ARN of the account's existing provider, "
         "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+    ),
+    "ingestionSecretArn": (
+        "ingestion_secret_arn",
+        _pattern(SECRET_ARN, optional=True),
+        "empty (the stack creates the secret), or the complete ARN of an existing Secrets Manager secret "
+        "such as arn:aws:secretsmanager:eu-west-1:123456789012:secret:spotify-credentials-AbCdEf",
     ),
 }
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
+from aws_cdk import Annotations, CfnResource, Duration, Fn, RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3_deployment
 from constructs import Construct
@@ -23,6 +24,38 @@ def rotating_key(scope: Construct, construct_id: str, description: str, removal:
         removal_policy=removal,
         pending_window=Duration.days(7),
     )
+
+
+# aws-cdk-lib's own handlers that take no log group: path -> (custom resource type that invokes it, our id).
+CDK_HANDLERS_WITHOUT_LOG_GROUP = {
+    "Custom::S3AutoDeleteObjectsCustomResourceProvider/Handler": ("Custom::S3AutoDeleteObjects", "AutoDeleteHandlerLogs"),
+    "BucketNotificationsHandler050a0587b7544547bf325f094a3db834/Resource": (
+        "Custom::S3BucketNotifications", "BucketNotificationsHandlerLogs"),
+}
+
+
+def delete_handler_logs_with_stack(stack: Stack) -> None:
+    """Give aws-cdk-lib's auto-delete and bucket-notification handlers a log group that goes with the stack.
+
+    Without one, Lambda creates /aws/lambda/<function> at their first run, outside CloudFormation, and a
+    sandbox teardown leaves it behind. The group is created before the custom resources that invoke the
+    handler and deleted after them (they depend on it), so the handler never recreates it mid-destroy.
+    Call once every bucket of the stack exists.
+    """
+    for path, (invoker_type, group_id) in CDK_HANDLERS_WITHOUT_LOG_GROUP.items():
+        provider_id, child_id = path.split("/")
+        provider = stack.node.try_find_child(provider_id)
+        if provider is None:
+            continue
+        handler = provider.node.find_child(child_id)
+        group = logs.CfnLogGroup(
+            stack, group_id,
+            log_group_name=Fn.join("", ["/aws/lambda/", handler.ref]), retention_in_days=30,
+        )
+        group.apply_removal_policy(RemovalPolicy.DESTROY)
+        for construct in stack.node.find_all():
+            if isinstance(construct, CfnResource) and construct.cfn_resource_type == invoker_type:
+                construct.add_dependency(group)
 
 
 def access_log_bucket(scope: Construct, construct_id: str, *, remove_data_on_destroy: bool) -> s3.Bucket:
@@ -89,6 +122,7 @@ class DataLakeStorage(Construct):
             # cfn-lint W3005: aws-cdk-lib's auto-delete handler DependsOn its role, which its GetAtt already implies.
             provider = Stack.of(self).node.find_child("Custom::S3AutoDeleteObjectsCustomResourceProvider")
             ignore_cfn_lint_check(provider.node.find_child("Handler"), "W3005")
+            delete_handler_logs_with_stack(Stack.of(self))
 
         if sample_data_path:
             # The CDK bundles the folder itself (a zip asset): no Docker involved.
@@ -104,6 +138,12 @@ class DataLakeStorage(Construct):
                 memory_limit=256,
             )
             self._acknowledge_deployment_handler()
+            if remove_data_on_destroy:
+                # aws-cdk-lib retains its handler's log group whatever the bucket's policy; a sandbox
+                # teardown deletes it too (its name derives from the generated function name).
+                handler = next(c for c in Stack.of(self).node.children
+                               if c.node.id.startswith("Custom::CDKBucketDeployment"))
+                handler.node.find_child("LogGroup").apply_removal_policy(RemovalPolicy.DESTROY)
 
     def _data_bucket(
         self, construct_id: str, log_prefix: str, *, versioned: bool = False, expiration: Duration | None = None

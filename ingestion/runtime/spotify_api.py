@@ -30,7 +30,8 @@ class SpotifyApiError(Exception):
 
 
 class SpotifyClient:
-    """Bounded retries: 429 honours Retry-After, 5xx backs off, 401 refreshes the token once."""
+    """Bounded retries, for the token request and every API call alike: 429 honours Retry-After; 5xx and
+    a 200 whose body is unusable back off; 401 refreshes the token once."""
 
     def __init__(
         self,
@@ -56,24 +57,34 @@ class SpotifyClient:
 
     # -- token -------------------------------------------------------------
     def _fetch_token(self) -> str:
+        """A client-credentials token, with the same bounded retries as the API calls."""
         body = urllib.parse.urlencode({"grant_type": "client_credentials"}).encode()
-        request = urllib.request.Request(
-            f"{self.accounts_url}/api/token",
-            data=body,
-            method="POST",
-            headers={
-                "Authorization": f"Basic {self._credentials}",
-                "Content-Type": "application/x-www-form-urlencoded",
-            },
-        )
-        status, payload, _ = self._send(request)
-        if status != 200 or "access_token" not in payload:
-            detail = payload.get("error_description") or payload.get("error") or payload
-            raise SpotifyApiError(status, request.full_url, f"token request refused: {detail}")
-        return payload["access_token"]
+        url = f"{self.accounts_url}/api/token"
+        for attempt in range(1, self.max_attempts + 1):
+            request = urllib.request.Request(
+                url,
+                data=body,
+                method="POST",
+                headers={
+                    "Authorization": f"Basic {self._credentials}",
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+            )
+            status, payload, headers = self._send(request)
+            if status == 200 and isinstance((payload or {}).get("access_token"), str):
+                return payload["access_token"]
+            if attempt < self.max_attempts and self._waited_before_retry(status, headers, attempt):
+                continue
+            if status == 200:
+                detail = f"the answer is not JSON with an access_token (after {attempt} attempts)"
+            else:
+                detail = (payload or {}).get("error_description") or (payload or {}).get("error") or "no detail"
+            raise SpotifyApiError(status, url, f"token request refused: {detail}")
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     # -- requests ----------------------------------------------------------
-    def _send(self, request: urllib.request.Request) -> tuple[int, dict, dict]:
+    def _send(self, request: urllib.request.Request) -> tuple[int, dict | None, dict]:
+        """Status, JSON object body (None when the body is not a JSON object) and headers."""
         self.requests += 1
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
@@ -81,7 +92,20 @@ class SpotifyClient:
         except urllib.error.HTTPError as error:
             return error.code, _json(error.read()), dict(error.headers or {})
 
-    def get(self, path_or_url: str, params: dict | None = None) -> dict:
+    def _waited_before_retry(self, status: int, headers: dict, attempt: int) -> bool:
+        """Sleep before the next attempt when the answer is worth retrying: 429 for Retry-After seconds;
+        5xx, and a 200 whose body cannot be used, with exponential backoff. False: do not retry."""
+        if status == 429:
+            self.sleep(min(_retry_after(headers), self.max_retry_after))
+            return True
+        if status >= 500 or status == 200:
+            self.sleep(min(0.5 * 2 ** (attempt - 1), 8.0))
+            return True
+        return False
+
+    def get(self, path_or_url: str, params: dict | None = None, *, list_field: str | None = None) -> dict:
+        """GET a JSON object; with list_field, a 200 without that list is unusable and retried like a 5xx
+        (a page cut short must fail the run, never shorten a playlist silently)."""
         url = path_or_url if path_or_url.startswith("http") else f"{self.api_base_url}{path_or_url}"
         if params:
             url += ("&" if "?" in url else "?") + urllib.parse.urlencode(params)
@@ -91,31 +115,32 @@ class SpotifyClient:
                 self._token = self._fetch_token()
             request = urllib.request.Request(url, headers={"Authorization": f"Bearer {self._token}"})
             status, payload, headers = self._send(request)
-            if status == 200:
+            usable = payload is not None and (list_field is None or isinstance(payload.get(list_field), list))
+            if status == 200 and usable:
                 return payload
-            message = (payload.get("error") or {}).get("message", "") if isinstance(payload.get("error"), dict) else ""
             if status == 401 and not refreshed:
                 self._token, refreshed = None, True  # expired token: one refresh
                 continue
-            if status == 429 and attempt < self.max_attempts:
-                self.sleep(min(_retry_after(headers), self.max_retry_after))
+            if attempt < self.max_attempts and self._waited_before_retry(status, headers, attempt):
                 continue
-            if status >= 500 and attempt < self.max_attempts:
-                self.sleep(min(0.5 * 2 ** (attempt - 1), 8.0))
-                continue
-            raise SpotifyApiError(status, url, message or "request failed")
-        raise SpotifyApiError(429, url, f"still failing after {self.max_attempts} attempts")
+            if status == 200:
+                expected = f"a JSON object with an '{list_field}' list" if list_field else "a JSON object"
+                raise SpotifyApiError(status, url, f"the answer is not {expected} (after {attempt} attempts)")
+            error = (payload or {}).get("error")
+            message = error.get("message", "") if isinstance(error, dict) else ""
+            raise SpotifyApiError(status, url, message or f"request failed (after {attempt} attempts)")
+        raise SpotifyApiError(401, url, "still unauthorized after refreshing the token")
 
     # -- endpoints ---------------------------------------------------------
     def playlist_items(self, playlist_id: str, page_size: int = 50) -> list[dict]:
         """Every entry of a playlist, following `next` links."""
         entries: list[dict] = []
-        page = self.get(f"/v1/playlists/{playlist_id}/items", {"limit": page_size})
+        page = self.get(f"/v1/playlists/{playlist_id}/items", {"limit": page_size}, list_field="items")
         while True:
-            entries.extend(page.get("items") or [])
+            entries.extend(page["items"])
             if not page.get("next"):
                 return entries
-            page = self.get(page["next"])
+            page = self.get(page["next"], list_field="items")
 
     def artist(self, artist_id: str) -> dict:
         return self.get(f"/v1/artists/{artist_id}")
@@ -137,9 +162,9 @@ def _retry_after(headers: dict) -> float:
     return 1.0
 
 
-def _json(raw: bytes) -> dict:
+def _json(raw: bytes) -> dict | None:
     try:
-        value = json.loads(raw.decode("utf-8")) if raw else {}
+        value = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        return {}
-    return value if isinstance(value, dict) else {}
+        return None
+    return value if isinstance(value, dict) else None

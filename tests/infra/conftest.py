@@ -36,3 +36,30 @@ def ingestion_app(tmp_path_factory):
         ingestionPlaylistIds="3cEYpjA9oz9GiPac4AsH4n,0v1XpBHnsbkCn7iJ9Ucr1l",
         removeDataOnDestroy="true",
     )
+
+
+def everything(tmp_path_factory, prefix: str):
+    """Every optional stack and resource on, data retained (the default mode): QuickSight, ingestion, Flex, schedule."""
+    return synthesize(
+        tmp_path_factory.mktemp(f"everything-{prefix}"),
+        resourcePrefix=prefix,
+        quicksightPrincipalArn=QUICKSIGHT_USER,
+        glueFlex="true",
+        pipelineSchedule="cron(0 6 * * ? *)",
+        ingestionEnabled="true",
+        ingestionPlaylistIds="3cEYpjA9oz9GiPac4AsH4n",
+    )
+
+
+@pytest.fixture(scope="session")
+def alice_everything(tmp_path_factory):
+    return everything(tmp_path_factory, "alice")
+
+
+@pytest.fixture(scope="session")
+def bob_everything(tmp_path_factory):
+    return everything(tmp_path_factory, "bob")
+
+
+# Every synthesized variant the generic checks (IAM catalog, lifecycle) run over.
+ALL_VARIANTS = ["default_app", "full_app", "ingestion_app", "bob_everything"]

@@ -74,38 +74,65 @@ def test_glue_job_role_is_scoped_to_its_prefixes(default_app):
     template = default_app.template_json("pipeline")
     by_sid = {s.get("Sid"): s for s in role_statements(template, "ReadStagedCsv")}
     assert by_sid["ReadStagedCsv"]["Action"] == "s3:GetObject"
+    # S3A (Glue 5.1's connector) needs each directory as `dir`, `dir/` and `dir/*`; no EMRFS `_$folder$`.
+    assert sorted(r["Fn::Join"][1][-1] for r in by_sid["ReadStagedCsv"]["Resource"]) == [
+        "/staging", "/staging/", "/staging/*"]
     suffixes = [r["Fn::Join"][1][-1] for r in by_sid["WriteWarehouseTablesAndQuarantine"]["Resource"]]
     assert sorted(suffixes) == sorted(
-        ["/tracks/*", "/tracks_$folder$", "/quarantine/*", "/quarantine_$folder$", "/run_summary.json"]
+        ["/tracks", "/tracks/", "/tracks/*", "/quarantine", "/quarantine/", "/quarantine/*", "/run_summary.json"]
     )
+    assert by_sid["ListWarehouseMultipartUploads"]["Action"] == "s3:ListBucketMultipartUploads"
     assert by_sid["ReadOwnScript"]["Action"] == "s3:GetObject"
     assert "<asset-hash>.py" in normalized(by_sid["ReadOwnScript"]["Resource"])
     assert by_sid["PublishGlueMetrics"]["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Glue"}}
+    logs = by_sid["WriteEncryptedGlueLogs"]["Resource"]
+    assert [r["Fn::Join"][1][-1] for r in logs] == [":log-group:/aws-glue/jobs*", ":log-group:/aws-glue/jobs*:*"]
     actions = {a for s in by_sid.values() for a in as_list(s["Action"])}
-    # The job writes files; the crawler owns the catalog. Glue actions only on the job itself.
-    assert sorted(a for a in actions if a.startswith("glue:")) == ["glue:GetJob", "glue:GetJobBookmark"]
-    assert by_sid["ReadOwnJobAndBookmark"]["Resource"]["Fn::Join"][1][-1] == ":job/spotify-spotify-etl"
+    # Bookmarks are off and the crawler owns the catalog: the job role has no Glue action at all.
+    assert sorted(a for a in actions if a.startswith("glue:")) == []
     assert not [a for a in actions if a.endswith("*")]
 
 
+def test_crawler_lists_its_bucket_without_a_prefix_condition(default_app, ingestion_app):
+    """Glue validates the S3 target with the crawler's role, without a prefix, when it creates the crawler."""
+    for template in (default_app.template_json("pipeline"), ingestion_app.template_json("ingestion")):
+        listing = [s for _, s in statements(template) if s.get("Sid") == "ListTargetBucket"]
+        assert len(listing) == 1
+        assert sorted(as_list(listing[0]["Action"])) == ["s3:GetBucketLocation", "s3:ListBucket"]
+        assert "Condition" not in listing[0]
+        assert not [s for _, s in statements(template) if "s3:prefix" in json.dumps(s.get("Condition", {}))]
+
+
 def test_catalog_access_is_limited_to_the_own_database(full_app):
+    """Crawler and QuickSight: own database only, except what Athena documents as needed (default database,
+    listing databases)."""
     template = full_app.template_json("pipeline")
     for _, statement in statements(template):
         glue_actions = [a for a in as_list(statement["Action"]) if a.startswith("glue:")]
-        if not glue_actions or statement.get("Sid") == "ReadOwnJobAndBookmark":
+        if not glue_actions:
             continue
         resources_text = [json.dumps(r) for r in as_list(statement["Resource"])]
-        assert len(resources_text) == 3
         assert [r for r in resources_text if ":catalog" in r]
-        assert [r for r in resources_text if ":database/alice_spotify" in r]
-        assert [r for r in resources_text if ":table/alice_spotify/*" in r]
+        others = [r for r in resources_text if ":catalog" not in r and "alice_spotify" not in r]
+        if statement.get("Sid") == "ResolveDefaultAndOwnDatabase":
+            assert glue_actions == ["glue:GetDatabase"] and len(others) == 1 and ":database/default" in others[0]
+        elif statement.get("Sid") == "ListDatabases":
+            assert glue_actions == ["glue:GetDatabases"] and len(others) == 1 and ":database/*" in others[0]
+        else:
+            assert others == [], statement
+            assert [r for r in resources_text if ":table/alice_spotify/*" in r]
 
 
 def test_quicksight_role_reads_catalog_partitions_results_and_keys(full_app):
     template = full_app.template_json("pipeline")
-    actions = {a for s in role_statements(template, "ReadTracksTableAndPartitions") for a in as_list(s["Action"])}
-    assert {"glue:GetPartitions", "glue:BatchGetPartition", "glue:GetTable", "athena:StartQueryExecution",
-            "s3:PutObject", "kms:Decrypt", "kms:GenerateDataKey"} <= actions
+    by_sid = {s.get("Sid"): s for s in role_statements(template, "ReadTracksTableAndPartitions")}
+    actions = {a for s in by_sid.values() for a in as_list(s["Action"])}
+    assert {"glue:GetPartitions", "glue:BatchGetPartition", "glue:GetTable", "glue:GetDatabase", "glue:GetDatabases",
+            "athena:StartQueryExecution", "s3:PutObject", "kms:Decrypt", "kms:GenerateDataKey"} <= actions
+    # Listing catalogs and workgroups accepts only "*" (Service Authorization Reference).
+    assert by_sid["ListCatalogsAndWorkGroups"] == {
+        "Action": ["athena:ListDataCatalogs", "athena:ListWorkGroups"], "Effect": "Allow", "Resource": "*",
+        "Sid": "ListCatalogsAndWorkGroups"}
 
 
 def test_cdk_nag_is_active_and_fails_on_a_new_finding(tmp_path, monkeypatch):

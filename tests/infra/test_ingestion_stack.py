@@ -58,17 +58,37 @@ def test_functions_run_stdlib_code_on_the_latest_python_without_secrets(ingestio
     assert variables["SPOTIFY_API_BASE_URL"] == "https://api.spotify.com"
     assert variables["SPOTIFY_ACCOUNTS_URL"] == "https://accounts.spotify.com"
     assert "Ref" in variables["SECRET_ARN"]
-    assert extract["ReservedConcurrentExecutions"] == 1
+    # Reserving concurrency fails the deploy in new accounts (quota 10, 100 must stay unreserved).
+    assert "ReservedConcurrentExecutions" not in extract
     for group in resources(template, "AWS::Logs::LogGroup").values():
         assert group["Properties"]["RetentionInDays"] == 30
 
 
-def test_secret_is_created_without_a_value(ingestion_app):
+def test_secret_is_created_without_a_value_or_a_fixed_name(ingestion_app):
     template = ingestion_app.template_json("ingestion")
-    secret = next(iter(resources(template, "AWS::SecretsManager::Secret").values()))["Properties"]
-    assert secret["Name"] == "spotify/spotify/client-credentials"
+    secret_id, resource = next(iter(resources(template, "AWS::SecretsManager::Secret").items()))
+    secret = resource["Properties"]
+    assert "Name" not in secret  # generated: a kept secret can never collide with the next deploy
     assert "SecretString" not in secret and "GenerateSecretString" not in secret
     assert "KmsKeyId" in secret
+    assert resource["DeletionPolicy"] == "Delete"
+    assert template["Outputs"]["CredentialsSecret"]["Value"] == {"Ref": secret_id}
+
+
+def test_an_existing_secret_can_be_adopted_by_arn(tmp_path):
+    from tests.infra.synth import synthesize
+
+    arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:alice-spotify-credentials-AbCdEf"
+    app = synthesize(tmp_path, ingestionEnabled="true", ingestionPlaylistIds="3cEYpjA9oz9GiPac4AsH4n",
+                     ingestionSecretArn=arn)
+    template = app.template_json("ingestion")
+    assert resources(template, "AWS::SecretsManager::Secret") == {}
+    assert template["Outputs"]["CredentialsSecret"]["Value"] == arn
+    extract = policy_statements(template, "SpotifyApiExtractRole")
+    assert extract["ReadCredentials"]["Resource"] == arn
+    function = next(v for k, v in resources(template, "AWS::Lambda::Function").items()
+                    if k.startswith("SpotifyApiExtract"))
+    assert function["Properties"]["Environment"]["Variables"]["SECRET_ARN"] == arn
 
 
 def test_landing_notification_is_filtered_to_the_raw_prefix(ingestion_app):
@@ -90,6 +110,11 @@ def test_roles_are_scoped_to_their_prefixes_and_the_secret(ingestion_app):
     assert suffix(extract["WriteRawFiles"]["Resource"]) == "/raw_data/to_processed/*"
     transform = policy_statements(template, "SpotifyApiTransformRole")
     assert "ReadCredentials" not in transform
+    # Without ListBucket, S3 answers GetObject on a moved file with 403, not the 404 the code expects.
+    landing_id = next(k for k in resources(template, "AWS::S3::Bucket") if k.startswith("SpotifyApiLanding"))
+    assert transform["ListLandingBucket"] == {"Action": "s3:ListBucket", "Effect": "Allow",
+                                              "Resource": {"Fn::GetAtt": [landing_id, "Arn"]},
+                                              "Sid": "ListLandingBucket"}
     assert sorted(transform["ReadAndRemoveRawFiles"]["Action"]) == ["s3:DeleteObject", "s3:GetObject"]
     assert suffix(transform["ReadAndRemoveRawFiles"]["Resource"]) == "/raw_data/to_processed/*"
     assert sorted(suffix(r) for r in transform["WriteOutputsAndMovedFiles"]["Resource"]) == [
@@ -117,7 +142,7 @@ def test_crawler_and_named_queries_share_the_pipeline_catalog(ingestion_app):
     crawler = next(iter(resources(template, "AWS::Glue::Crawler").values()))["Properties"]
     assert crawler["DatabaseName"] == "spotify_spotify"
     assert crawler["TablePrefix"] == "api_"
-    assert crawler["CrawlerSecurityConfiguration"] == "spotify-spotify-glue"
+    assert crawler["CrawlerSecurityConfiguration"] == "spotify-spotify-encryption"
     paths = [suffix(t["Path"]) for t in crawler["Targets"]["S3Targets"]]
     assert paths == ["/transformed_data/songs_data/", "/transformed_data/albums_data/",
                      "/transformed_data/artists_data/"]

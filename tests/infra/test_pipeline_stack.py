@@ -100,9 +100,11 @@ def test_glue_job_runs_the_script_on_glue_5_1_with_two_workers(default_app):
     assert arguments["--SOURCE_PATH"] == {"Fn::Join": ["", ["s3://", {"Ref": ids["staging"]}, "/staging"]]}
     assert arguments["--TARGET_PATH"] == {"Fn::Join": ["", ["s3://", {"Ref": ids["warehouse"]}]]}
     assert arguments["--QUARANTINE_PATH"] == {"Fn::Join": ["", ["s3://", {"Ref": ids["warehouse"]}, "/quarantine"]]}
-    assert arguments["--job-bookmark-option"] == "job-bookmark-enable"
+    # Bookmarks carry no state for spark.read; reruns are a full refresh with dynamic partition overwrite.
+    assert arguments["--job-bookmark-option"] == "job-bookmark-disable"
     assert arguments["--enable-metrics"] == ""
-    assert arguments["--enable-continuous-cloudwatch-log"] == "true"
+    # Glue 5.x always logs to /aws-glue/jobs/output and /error; the 4.0-era flag would claim otherwise.
+    assert "--enable-continuous-cloudwatch-log" not in arguments
     assert arguments["--MAX_QUARANTINE_RATE"] == "0.05"
     assert arguments["--MAX_ORPHAN_ARTIST_RATE"] == "0.1"
     security_id = next(iter(resources(template, "AWS::Glue::SecurityConfiguration")))
@@ -113,7 +115,9 @@ def test_security_configuration_encrypts_logs_and_bookmarks(default_app):
     template = default_app.template_json("pipeline")
     config = next(iter(resources(template, "AWS::Glue::SecurityConfiguration").values()))["Properties"]
     encryption = config["EncryptionConfiguration"]
-    assert config["Name"] == "spotify-spotify-glue"
+    assert config["Name"] == "spotify-spotify-encryption"
+    security = next(iter(resources(template, "AWS::Glue::SecurityConfiguration").values()))
+    assert security["DeletionPolicy"] == "Delete"  # holds no data; retained, it would block the next deploy
     assert encryption["CloudWatchEncryption"]["CloudWatchEncryptionMode"] == "SSE-KMS"
     assert encryption["JobBookmarksEncryption"]["JobBookmarksEncryptionMode"] == "CSE-KMS"
     assert encryption["S3Encryptions"][0]["S3EncryptionMode"] == "SSE-KMS"

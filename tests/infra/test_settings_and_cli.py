@@ -54,6 +54,9 @@ def test_command_line_strings_are_parsed():
         ("quicksightPrincipalArn", "arn:aws:quicksight:us-east-1:1234:user/default/a", "expected empty, or a QuickSight"),
         ("ingestionPlaylistIds", "not-a-playlist", "ingestionPlaylistIds='not-a-playlist': expected a list"),
         ("ingestionSchedule", "rate(1 hours)", "ingestionSchedule='rate(1 hours)': expected an EventBridge rate"),
+        ("ingestionSecretArn", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:spotify",
+         "ingestionSecretArn='arn:aws:secretsmanager:eu-west-1:123456789012:secret:spotify': expected empty (the "
+         "stack creates the secret), or the complete ARN"),
     ],
 )
 def test_invalid_values_name_the_key_and_the_accepted_values(key, value, message):

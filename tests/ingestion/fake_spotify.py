@@ -5,7 +5,8 @@ Playlists:
   PL_OLD   1 entry in the pre-2026 shape (`track`)
   PL_EDIT  a Spotify-owned editorial playlist: 404, as for Development Mode apps
 Faults are switched on per test: one 429 with Retry-After, one 503, an expired
-token (401), or a 500 on every artist request.
+token (401), a 500 on every artist request, a 429 or 503 from the token endpoint,
+and a 200 page that is not JSON (once) or lacks `items` (always).
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ class FakeSpotify:
             def _reply(self, status, body, headers=None):
                 # Logged before answering, so the client never sees a reply the log lacks.
                 fake.log.append((self.command, self.path, status))
-                payload = json.dumps(body).encode()
+                payload = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 for name, value in (headers or {}).items():
@@ -113,6 +114,12 @@ class FakeSpotify:
                 if self.headers.get("Authorization") != expected:
                     return self._reply(400, {"error": "invalid_client", "error_description": "Invalid client"})
                 with fake._lock:
+                    if "token_429_once" in fake.faults:
+                        fake.faults.discard("token_429_once")
+                        return self._reply(429, {"error": "rate_limited"}, {"Retry-After": "3"})
+                    if "token_503_once" in fake.faults:
+                        fake.faults.discard("token_503_once")
+                        return self._reply(503, b"<html>Service Unavailable</html>")
                     fake.tokens_issued += 1
                     token = f"token-{fake.tokens_issued}"
                     fake._valid_tokens.add(token)
@@ -145,6 +152,11 @@ class FakeSpotify:
                         return self._reply(404, {"error": {"status": 404, "message": "Resource not found"}})
                     limit = min(int(query.get("limit", ["2"])[0]), 2)
                     offset = int(query.get("offset", ["0"])[0])
+                    if offset and "page_not_json_once" in fake.faults:
+                        fake.faults.discard("page_not_json_once")
+                        return self._reply(200, b"<html>upstream proxy page</html>")
+                    if offset and "page_without_items" in fake.faults:
+                        return self._reply(200, {"href": self.path, "next": None, "total": len(entries)})
                     page = entries[offset:offset + limit]
                     following = offset + limit
                     next_url = (f"{fake.url}/v1/playlists/{parts[2]}/items?offset={following}&limit={limit}"

@@ -113,6 +113,37 @@ def test_expired_token_is_refreshed_once(configured):
     assert keys(s3) == [RAW_KEY]
 
 
+def test_token_request_retries_rate_limits_and_server_errors(configured):
+    s3, secrets, spotify = configured
+    spotify.faults |= {"token_429_once", "token_503_once"}
+    sleeps = []
+    run_extract(s3, secrets, sleeps)
+    token_calls = [status for method, path, status in spotify.log if method == "POST"]
+    assert token_calls == [429, 503, 200]
+    assert sleeps == [3.0, 1.0]  # Retry-After honoured, then the 5xx backoff (second attempt: 1 s)
+    assert keys(s3) == [RAW_KEY]
+
+
+def test_unparseable_page_is_retried_like_a_server_error(configured):
+    s3, secrets, spotify = configured
+    spotify.faults.add("page_not_json_once")
+    sleeps = []
+    run_extract(s3, secrets, sleeps)
+    document = read_json(s3, RAW_KEY)
+    assert [(p["id"], len(p["items"])) for p in document["playlists"]] == [(PL_NEW, 3), (PL_OLD, 1), (PL_EDIT, 0)]
+    assert sleeps == [0.5]
+
+
+def test_a_page_without_items_fails_the_run_instead_of_shortening_the_playlist(configured):
+    s3, secrets, spotify = configured
+    spotify.faults.add("page_without_items")
+    with pytest.raises(SpotifyApiError, match=r"200 .*not a JSON object with an 'items' list \(after 5 attempts\)"):
+        run_extract(s3, secrets)
+    assert keys(s3) == []  # nothing written: no short success
+    second_pages = [s for m, p, s in spotify.log if "/items?offset=2" in p]
+    assert second_pages == [200] * 5
+
+
 def test_artist_cap_limits_requests(configured, monkeypatch):
     s3, secrets, spotify = configured
     monkeypatch.setenv("MAX_ARTISTS_PER_RUN", "1")
