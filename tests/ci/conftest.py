@@ -1,11 +1,3 @@
-import pytest
-
-from tests.infra.synth import synthesize
-
-REPOSITORY = "octo-org/spotify-fork"
-
-
-@pytest.fixture(scope="session")
-def github_app(tmp_path_factory):
-    """The app with the GitHub deploy stack, as `-c githubRepository=... -c resourcePrefix=alice` makes it."""
-    return synthesize(tmp_path_factory.mktemp("github"), githubRepository=REPOSITORY, resourcePrefix="alice")
+# The GitHub deploy stack is synthesized once, with the other variants the infra checks run over.
+from tests.infra.conftest import GITHUB_REPOSITORY as REPOSITORY  # noqa: F401
+from tests.infra.conftest import github_app  # noqa: F401

@@ -61,5 +61,14 @@ def bob_everything(tmp_path_factory):
     return everything(tmp_path_factory, "bob")
 
 
+GITHUB_REPOSITORY = "octo-org/spotify-fork"
+
+
+@pytest.fixture(scope="session")
+def github_app(tmp_path_factory):
+    """The app with the GitHub deploy stack, as `-c githubRepository=... -c resourcePrefix=alice` makes it."""
+    return synthesize(tmp_path_factory.mktemp("github"), githubRepository=GITHUB_REPOSITORY, resourcePrefix="alice")
+
+
 # Every synthesized variant the generic checks (IAM catalog, lifecycle) run over.
-ALL_VARIANTS = ["default_app", "full_app", "ingestion_app", "bob_everything"]
+ALL_VARIANTS = ["default_app", "full_app", "ingestion_app", "bob_everything", "github_app"]
