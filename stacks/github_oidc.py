@@ -21,12 +21,12 @@ from aws_cdk import CfnOutput, DefaultStackSynthesizer, Fn, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from stacks.nag import BOOTSTRAP_QUALIFIER_CONTEXT_KEY
 from stacks.settings import Settings
 
 GITHUB_OIDC_URL = "https://token.actions.githubusercontent.com"
 GITHUB_TOKEN_ISSUER = "token.actions.githubusercontent.com"
 STS_AUDIENCE = "sts.amazonaws.com"
-QUALIFIER_CONTEXT_KEY = "@aws-cdk/core:bootstrapQualifier"
 
 # The bootstrap roles the CDK CLI assumes, as DefaultStackSynthesizer names them.
 LOOKUP_ROLE = DefaultStackSynthesizer.DEFAULT_LOOKUP_ROLE_ARN
@@ -62,7 +62,7 @@ class GitHubDeployAccess(Construct):
         else:
             provider = iam.OidcProviderNative(self, "Provider", url=GITHUB_OIDC_URL, client_ids=[STS_AUDIENCE])
             provider_arn = provider.oidc_provider_arn
-        qualifier = self.node.try_get_context(QUALIFIER_CONTEXT_KEY) or DefaultStackSynthesizer.DEFAULT_QUALIFIER
+        qualifier = self.node.try_get_context(BOOTSTRAP_QUALIFIER_CONTEXT_KEY) or DefaultStackSynthesizer.DEFAULT_QUALIFIER
 
         def trusted_by(subjects: list[str]) -> iam.FederatedPrincipal:
             return iam.FederatedPrincipal(

@@ -8,8 +8,11 @@ finding anywhere else still fails synthesis.
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Stack, Token, Validations
+from aws_cdk import Acknowledgment, DefaultStackSynthesizer, Stack, Token, Validations
 from constructs import IConstruct
+
+
+BOOTSTRAP_QUALIFIER_CONTEXT_KEY = "@aws-cdk/core:bootstrapQualifier"
 
 
 def acknowledge(scope: IConstruct, finding_id: str, reason: str) -> None:
@@ -54,4 +57,7 @@ def cdk_assets_bucket_objects(stack: Stack) -> str:
         shown(stack.account, "AccountId"),
         shown(stack.region, "Region"),
     )
-    return f"arn:{partition}:s3:::cdk-hnb659fds-assets-{account}-{region}/*"
+    # A custom bootstrap qualifier (`cdk bootstrap --qualifier`) is read from the same context key
+    # DefaultStackSynthesizer reads.
+    qualifier = stack.node.try_get_context(BOOTSTRAP_QUALIFIER_CONTEXT_KEY) or DefaultStackSynthesizer.DEFAULT_QUALIFIER
+    return f"arn:{partition}:s3:::cdk-{qualifier}-assets-{account}-{region}/*"

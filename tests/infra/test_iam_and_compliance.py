@@ -155,6 +155,14 @@ def test_cdk_nag_is_active_and_fails_on_a_new_finding(tmp_path, monkeypatch):
     assert "AwsSolutions-IAM5[Resource::*]" in rules
 
 
+def test_a_custom_bootstrap_qualifier_synthesizes_nag_clean(tmp_path):
+    """`cdk bootstrap --qualifier` renames the asset bucket; the BucketDeployment's acknowledged
+    read of it must follow, or synth fails on an IAM5 finding for the default bucket's name."""
+    app = synthesize(tmp_path, **{"@aws-cdk/core:bootstrapQualifier": "spot1"})
+    policies = json.dumps(resources(app.template_json("pipeline"), "AWS::IAM::Policy"))
+    assert "cdk-spot1-assets-" in policies and "cdk-hnb659fds-assets-" not in policies
+
+
 @pytest.mark.parametrize("app_name", ["default_app", "full_app"])
 def test_acknowledgments_name_a_finding_and_a_reason(app_name, request):
     app = request.getfixturevalue(app_name)
