@@ -1,0 +1,113 @@
+"""Every expected failure is one line on stderr and exit status 1."""
+
+from __future__ import annotations
+
+import os
+
+import boto3
+import pytest
+from botocore.exceptions import EndpointConnectionError
+
+from tests.cloud.conftest import REGION, Participant, StubbedSession, deploy, run_cli, stubbed_client
+
+
+def one_line_error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    return err.rstrip("\n")
+
+
+def test_no_credentials(monkeypatch, capsys):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
+    assert run_cli(["status", "--prefix", "alice", "--region", REGION]) == 1
+    assert one_line_error(capsys) == (
+        "error: no AWS credentials found: set them up with aws configure, aws sso login or AWS_PROFILE")
+
+
+def test_unknown_profile(monkeypatch, capsys):
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    assert run_cli(["status", "--profile", "workshop", "--region", REGION]) == 1
+    assert one_line_error(capsys) == (
+        "error: AWS profile 'workshop' not found in ~/.aws/config: check --profile (aws configure list-profiles)")
+
+
+def test_expired_credentials(aws, capsys):
+    cloudformation, stubber = stubbed_client("cloudformation")
+    stubber.add_client_error("describe_stacks", service_error_code="ExpiredToken",
+                             service_message="The security token included in the request is expired")
+    session = StubbedSession(boto3.Session(region_name=REGION), {"cloudformation": cloudformation})
+    assert run_cli(["status", "--profile", "alice", "--region", REGION],
+                   session_factory=lambda **kwargs: session) == 1
+    assert one_line_error(capsys) == "error: AWS credentials expired: refresh them with aws sso login --profile alice"
+
+
+def test_no_region(aws, monkeypatch, capsys):
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    assert run_cli(["status", "--prefix", "alice"]) == 1
+    assert one_line_error(capsys) == (
+        "error: no AWS region: pass --region (e.g. --region eu-west-1) or set AWS_REGION")
+
+
+def test_unreachable_region(aws, capsys):
+    class Unreachable:
+        region_name = "eu-wset-1"
+
+        def client(self, service):
+            class Client:
+                def describe_stacks(self, **kwargs):
+                    raise EndpointConnectionError(endpoint_url="https://cloudformation.eu-wset-1.amazonaws.com/")
+            return Client()
+
+    assert run_cli(["status", "--prefix", "alice", "--region", "eu-wset-1"],
+                   session_factory=lambda **kwargs: Unreachable()) == 1
+    assert one_line_error(capsys) == (
+        "error: cannot reach AWS in region 'eu-wset-1': check the region name (--region) and the network")
+
+
+def test_stack_not_found_lists_the_deployed_prefixes(aws, capsys):
+    deploy("bob")
+    deploy("carol")
+    assert run_cli(["status", "--prefix", "alice", "--region", REGION], participant=Participant("alice")) == 1
+    assert one_line_error(capsys) == (
+        f"error: stack alice-spotify-pipeline not found in region {REGION}; "
+        "prefixes deployed there: bob, carol (pass --prefix)")
+
+
+def test_wrong_region_says_nothing_is_deployed_there(aws, capsys):
+    deploy("alice", region="us-east-1")
+    assert run_cli(["status", "--prefix", "alice", "--region", REGION], participant=Participant("alice")) == 1
+    assert one_line_error(capsys) == (
+        f"error: stack alice-spotify-pipeline not found in region {REGION}; "
+        "no pipeline is deployed there (wrong --region? or run make deploy first)")
+
+
+def test_the_policy_is_scoped_to_the_participants_prefix(aws, capsys):
+    deploy("bob")
+    assert run_cli(["status", "--prefix", "bob", "--region", REGION], participant=Participant("alice")) == 1
+    error = one_line_error(capsys)
+    assert error.startswith("error: access denied to DescribeStacks: ")
+    assert error.endswith("(a participant needs docs/participant-policy.json)")
+
+
+def test_a_stack_without_the_outputs_is_not_ready(aws, capsys):
+    boto3.client("cloudformation", region_name=REGION).create_stack(
+        StackName="alice-spotify-pipeline",
+        TemplateBody='{"Resources": {"B": {"Type": "AWS::S3::Bucket"}}, "Outputs": {"StagingBucket": {"Value": "x"}}}')
+    assert run_cli(["status", "--prefix", "alice", "--region", REGION]) == 1
+    assert one_line_error(capsys) == (
+        "error: stack alice-spotify-pipeline is CREATE_COMPLETE and lacks the outputs WarehouseBucket, "
+        "AthenaResultsBucket, GlueJobName, CrawlerName, WorkflowName, DatabaseName, TracksTable, AthenaWorkGroup: "
+        "wait for the deployment to finish or redeploy with make deploy")
+
+
+@pytest.mark.parametrize("command", [["run"], ["query"], ["dashboard"], ["upload", "--source", "data"]])
+def test_every_command_finds_the_stack_first(aws, capsys, command):
+    assert run_cli([*command, "--prefix", "alice", "--region", REGION]) == 1
+    assert one_line_error(capsys).startswith("error: stack alice-spotify-pipeline not found in region ")
