@@ -48,7 +48,7 @@ def job_cost(job_run: dict) -> float | None:
 def usd(amount: float | None) -> str:
     if amount is None:
         return "n/a"
-    return f"${amount:.4f}" if amount < 0.01 else f"${amount:.2f}"
+    return f"${amount:.6f}" if amount < 0.01 else f"${amount:.2f}"
 
 
 CRAWLER_ASSUMED_DPU = 2  # the API does not report a crawl's DPUs; the README's estimate assumes 2
