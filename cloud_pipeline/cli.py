@@ -9,7 +9,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import secrets
 import sys
 import time
 from typing import Callable
@@ -20,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from cloud_pipeline import athena_query, run_summary, upload, workflow
 from cloud_pipeline.errors import OperatorError, translate
 from cloud_pipeline.pricing import job_dpu_seconds, usd
-from cloud_pipeline.smoke import Smoke
+from cloud_pipeline.smoke import Smoke, throwaway_prefix
 from cloud_pipeline.stack import Pipeline, default_prefix, find_pipeline
 from etl_contract import ROOT
 from sql.queries import QueryResult, load_named_queries
@@ -42,8 +41,10 @@ class Operator:
     """One command's AWS session, pipeline and output."""
 
     def __init__(self, args: argparse.Namespace, *, session_factory, clock: Callable[[], float],
-                 sleep: Callable[[float], None], confirm: Callable[[str], bool]) -> None:
+                 sleep: Callable[[float], None], confirm: Callable[[str], bool],
+                 smoke_options: dict | None = None) -> None:
         self.args, self.clock, self.sleep, self.confirm = args, clock, sleep, confirm
+        self.smoke_options = smoke_options or {}
         self.session = session_factory(profile_name=args.profile, region_name=args.region)
         self.region = self.session.region_name
         if not self.region:
@@ -221,9 +222,10 @@ class Operator:
         if self.args.profile:
             env["AWS_PROFILE"] = self.args.profile
         self.say(f"smoke test with the throwaway prefix {self.args.prefix} in {self.region}")
+        options = {"log_folder": os.path.join(ROOT, "local"), **self.smoke_options}
         smoke = Smoke(session=self.session, prefix=self.args.prefix, region=self.region, env=env,
-                      log_folder=os.path.join(ROOT, "local"), clock=self.clock, sleep=self.sleep, say=self.say,
-                      run_timeout=self.args.timeout, query_timeout=self.args.query_timeout)
+                      clock=self.clock, sleep=self.sleep, say=self.say,
+                      run_timeout=self.args.timeout, query_timeout=self.args.query_timeout, **options)
         report = smoke.run()
         failed = sum(not step.passed for step in report.steps)
         total = sum(step.seconds for step in report.steps)
@@ -281,12 +283,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str], *, session_factory=boto3.Session, clock: Callable[[], float] = time.monotonic,
-         sleep: Callable[[float], None] = time.sleep, confirm: Callable[[str], bool] = ask) -> int:
+         sleep: Callable[[float], None] = time.sleep, confirm: Callable[[str], bool] = ask,
+         smoke_options: dict | None = None) -> int:
+    """smoke_options: keyword arguments for Smoke (tests replace `make` and the local pipeline)."""
     args = parser().parse_args(argv)
     if args.prefix is None:
-        args.prefix = f"smoke-{secrets.token_hex(3)}" if args.command == "smoke" else default_prefix()
+        args.prefix = throwaway_prefix() if args.command == "smoke" else default_prefix()
     try:
-        operator = Operator(args, session_factory=session_factory, clock=clock, sleep=sleep, confirm=confirm)
+        operator = Operator(args, session_factory=session_factory, clock=clock, sleep=sleep, confirm=confirm,
+                            smoke_options=smoke_options)
         ok = True
         if args.command == "status":
             report = operator.status()

@@ -18,7 +18,7 @@ def normalize(value):
     if value is None:
         return None
     if isinstance(value, bool):
-        return value
+        return ("boolean", value)  # True == 1 in Python; not in SQL
     if isinstance(value, (int, float, Decimal)):
         number = float(value)
         if math.isnan(number):

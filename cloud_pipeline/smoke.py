@@ -5,6 +5,7 @@ confirm nothing tagged with the prefix is left, and that the prefix deploys agai
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -43,6 +44,11 @@ class SmokeReport:
     @property
     def cost(self) -> float:
         return sum(step.cost or 0.0 for step in self.steps)
+
+
+def throwaway_prefix() -> str:
+    """A fresh resourcePrefix (3-20 lowercase letters, digits, hyphens) for one smoke run."""
+    return f"smoke-{secrets.token_hex(3)}"
 
 
 def make_command(target: str, prefix: str, *extra: str) -> list[str]:
@@ -186,6 +192,7 @@ class Smoke:
             destroyed = self._make("destroy", "destroy", "--force")
         if destroyed:
             self._check_leftovers("nothing left after destroy")
+        if deployed and destroyed:
             if self._make("deploy", "deploy again", "--require-approval never"):
                 if self._make("destroy", "destroy again", "--force"):
                     self._check_leftovers("nothing left after the second destroy")

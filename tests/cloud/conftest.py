@@ -51,10 +51,14 @@ def outputs_for(prefix: str) -> dict[str, str]:
     (<stack name>-<logical id>-<random>, lowercase)."""
     database = prefix.replace("-", "_") + "_spotify"
     stack = f"{prefix}-spotify-pipeline"
+
+    def bucket(logical_id: str, suffix: str) -> str:  # at most 63 characters
+        return f"{stack}-{logical_id}"[:50] + f"-{suffix}"
+
     return {
-        "StagingBucket": f"{stack}-storagestaging1b2c3d4e-abc123def456",
-        "WarehouseBucket": f"{stack}-storagewarehouse5f6a7b8c-0a1b2c3d4e5f",
-        "AthenaResultsBucket": f"{stack}-storageathenaresul-fedcba987654",
+        "StagingBucket": bucket("storagestaging1b2c3d4e", "abc123def456"),
+        "WarehouseBucket": bucket("storagewarehouse5f6a7b8c", "0a1b2c3d4e5f"),
+        "AthenaResultsBucket": bucket("storageathenaresults9d0e1f2a", "fedcba987654"),
         "GlueJobName": f"{prefix}-spotify-etl",
         "CrawlerName": f"{prefix}-spotify-tracks",
         "WorkflowName": f"{prefix}-spotify-pipeline",
