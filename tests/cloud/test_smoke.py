@@ -10,7 +10,11 @@ from decimal import Decimal
 
 import boto3
 from cloud_pipeline.compare import compare, normalize
-from cloud_pipeline.smoke import make_command, throwaway_prefix
+import os
+import sys
+
+from cloud_pipeline.smoke import local_results as pipeline_results
+from cloud_pipeline.smoke import make_command, run_make, throwaway_prefix
 from sql.queries import QueryResult, load_named_queries
 from tests.cloud.conftest import REGION, StubbedSession, deploy, queue_athena_result, run_cli, stubbed_client
 from tests.cloud.test_run import RUN_ID, crawl, job_run, workflow_run
@@ -272,3 +276,23 @@ def test_the_default_throwaway_prefix_is_a_valid_resource_prefix():
     prefixes = {throwaway_prefix() for _ in range(20)}
     assert len(prefixes) == 20
     assert all(VALID_PREFIX.match(prefix) and prefix.startswith("smoke-") for prefix in prefixes)
+
+
+def test_make_output_goes_to_the_log_and_its_exit_status_is_returned(tmp_path):
+    log = tmp_path / "logs" / "deploy.log"
+    code = run_make([sys.executable, "-c", "import os; print('deploying', os.environ['AWS_REGION']); raise SystemExit(3)"],
+                    str(log), {**os.environ, "AWS_REGION": "eu-west-1"})
+    assert code == 3
+    assert log.read_text(encoding="utf-8") == "deploying eu-west-1\n"
+
+
+def test_the_expected_results_come_from_make_demos_own_stages_on_the_sample():
+    """Real local Spark on data/: what smoke compares Athena's answers with."""
+    results = pipeline_results()
+    assert [r.query.query_id for r in results] == [q.query_id for q in load_named_queries()]
+    by_id = {r.query.query_id: r for r in results}
+    assert by_id["most_popular_songs"].columns == [
+        "track_name", "artist_name", "album_name", "track_popularity", "release_date"]
+    assert len(by_id["most_popular_songs"].rows) == 20
+    assert all(isinstance(row[4], dt.date) or row[4] is None for row in by_id["most_popular_songs"].rows)
+    assert all(compare(r, r).passed for r in results)
