@@ -5,12 +5,13 @@ the ones AWS cannot scope. The command-line tests run with exactly this policy (
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
 from policy_sentry.querying.actions import get_action_data
 
-from tests.cloud.conftest import render_policy
+from tests.cloud.conftest import POLICY, render_policy
 
 STATEMENTS = json.loads(render_policy("alice"))["Statement"]
 ACTIONS = [(statement, action) for statement in STATEMENTS
@@ -88,3 +89,12 @@ def test_the_format_check_rejects_a_resource_of_another_kind():
     assert not any(matches("arn:aws:glue:eu-west-1:123456789012:job/alice-spotify-etl", f) for f in workflow_format)
     assert any(matches("arn:aws:glue:eu-west-1:123456789012:workflow/alice-spotify-pipeline", f)
                for f in workflow_format)
+
+
+def test_the_readme_shows_exactly_this_policy():
+    root = os.path.dirname(POLICY)
+    with open(os.path.join(os.path.dirname(root), "README.md"), encoding="utf-8") as handle:
+        readme = handle.read()
+    with open(POLICY, encoding="utf-8") as handle:
+        policy = handle.read().rstrip("\n")
+    assert f"```json\n{policy}\n```" in readme
