@@ -148,7 +148,7 @@ class Operator:
                   "job": {"id": job_run.get("Id"), "state": snap.job_state, "error": job_run.get("ErrorMessage")},
                   "crawler": {"state": snap.crawl_state, "error": crawl.get("ErrorMessage")}}
         summary = run_summary.fetch(self.client("s3"), p.output("WarehouseBucket"))
-        if summary and summary.get("run_id") and (job_ok or summary.get("status") == "failed"):
+        if summary and job_run and run_summary.written_by(summary, job_run):
             for line in run_summary.lines(summary):
                 self.say(f"  {line}")
             report["run_summary"] = summary
@@ -171,7 +171,12 @@ class Operator:
     def _queries(self) -> list:
         if self.args.command == "query" and self.args.query:
             named = {q.query_id: q for q in load_named_queries()}
-            return [named.get(self.args.query) or athena_query.ad_hoc(self.args.query)]
+            if self.args.query in named:
+                return [named[self.args.query]]
+            if " " not in self.args.query.strip():  # a name, not SQL
+                raise OperatorError(f"no named query {self.args.query!r}: choose one of {', '.join(named)} "
+                                    "(sql/athena/*.sql), or pass SQL in quotes")
+            return [athena_query.ad_hoc(self.args.query)]
         return load_named_queries()
 
     def query(self) -> tuple[list[athena_query.AthenaRun], dict]:

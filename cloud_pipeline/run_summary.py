@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from botocore.exceptions import ClientError
@@ -17,6 +18,17 @@ def fetch(s3, warehouse_bucket: str) -> dict | None:
             return None
         raise
     return json.loads(body)
+
+
+def written_by(summary: dict, job_run: dict) -> bool:
+    """Whether the summary comes from this job run, not an earlier one: its run_id starts with the
+    UTC time the script started (20261122T090000Z-…), which is never before the job run started."""
+    started = job_run.get("StartedOn")
+    try:
+        written = dt.datetime.strptime(summary.get("run_id", "")[:16], "%Y%m%dT%H%M%SZ").replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        return False
+    return started is None or written >= started.astimezone(dt.timezone.utc).replace(microsecond=0)
 
 
 def lines(summary: dict) -> list[str]:

@@ -233,3 +233,12 @@ def test_dashboard_writes_the_shared_html_page(aws, capsys, tmp_path):
     for query in queries:
         assert query.title in page
     assert "Endless Summer Vacation" in page
+
+
+def test_an_unknown_query_name_lists_the_named_queries(aws, capsys):
+    deploy("alice")
+    assert run_cli(["query", "genre_analysys", "--prefix", "alice", "--region", REGION]) == 1
+    assert capsys.readouterr().err == (
+        "error: no named query 'genre_analysys': choose one of albums_with_most_tracks, "
+        "artist_followers_vs_popularity, genre_analysis, most_popular_songs, release_trends_by_year, "
+        "top_artists_by_track_popularity (sql/athena/*.sql), or pass SQL in quotes\n")

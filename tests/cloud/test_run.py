@@ -189,3 +189,13 @@ def test_a_run_started_concurrently_is_refused(aws, capsys, clock):
     assert capsys.readouterr().err == (
         f"error: a run of workflow {WORKFLOW} is already in progress (run wr_other, started 2026-11-22 09:00:00 UTC): "
         "follow it with `status`, or wait for it to finish\n")
+
+
+def test_a_summary_left_by_an_earlier_run_is_not_shown_as_this_runs(aws, capsys, clock):
+    put_summary(deploy("alice"), {**SUMMARY, "run_id": "20261121T170000Z-00000000"})  # yesterday's
+    glue, _ = stub_run(workflow_run("COMPLETED", job_run("FAILED", seconds=12, error="missing input file for albums"),
+                                    failed=1))
+    assert run_as_alice(glue, clock) == 1
+    out = capsys.readouterr().out
+    assert "accounting:" not in out
+    assert "  job error: missing input file for albums" in out
