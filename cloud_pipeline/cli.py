@@ -128,12 +128,35 @@ class Operator:
         run_id = workflow.start(glue, name)
         self.say(f"started workflow {name} run {run_id} (timeout {self.args.timeout:.0f} s)")
 
-        def on_change(elapsed: float, snap: workflow.Snapshot) -> None:
-            self.say(f"  [{elapsed:6.0f} s] workflow {snap.workflow_status:<9} job {snap.job_state:<10} "
-                     f"crawler {snap.crawl_state}")
+        def progress(elapsed: float, snap: workflow.Snapshot) -> str:
+            return (f"  [{elapsed:6.0f} s] workflow {snap.workflow_status:<9} job {snap.job_state:<10} "
+                    f"crawler {snap.crawl_state}")
 
-        outcome = workflow.follow(glue, name, run_id, timeout=self.args.timeout, clock=self.clock,
-                                  sleep=self.sleep, on_change=on_change, poll_seconds=self.args.poll)
+        # In a terminal the latest line keeps ticking; in a log, one line per change.
+        live = sys.stdout.isatty() and not self.args.json
+        shown: list[str] = []
+
+        def on_change(elapsed: float, snap: workflow.Snapshot) -> None:
+            if live and shown:
+                print(flush=True)
+            line = progress(elapsed, snap)
+            shown.append(line)
+            if live:
+                print(f"\r{line}", end="", flush=True)
+            else:
+                self.say(line)
+
+        def on_poll(elapsed: float, snap: workflow.Snapshot) -> None:
+            if live:
+                print(f"\r{progress(elapsed, snap)}", end="", flush=True)
+
+        try:
+            outcome = workflow.follow(glue, name, run_id, timeout=self.args.timeout, clock=self.clock,
+                                      sleep=self.sleep, on_change=on_change, on_poll=on_poll,
+                                      poll_seconds=self.args.poll)
+        finally:
+            if live and shown:
+                print(flush=True)
         snap = outcome.snapshot
         job_run, crawl = snap.job_run, snap.crawl
         job_ok = snap.job_state == "SUCCEEDED"

@@ -91,9 +91,10 @@ def start(glue, workflow: str) -> str:
 
 def follow(glue, workflow: str, run_id: str, *, timeout: float, clock: Callable[[], float],
            sleep: Callable[[float], None], on_change: Callable[[float, Snapshot], None],
-           poll_seconds: float = 10.0) -> Outcome:
-    """Poll until the run ends; report every change of job or crawler state. A run still going
-    after `timeout` seconds raises (it keeps running in AWS)."""
+           on_poll: Callable[[float, Snapshot], None] | None = None, poll_seconds: float = 10.0) -> Outcome:
+    """Poll until the run ends; report every change of job or crawler state (on_change) and every
+    other poll (on_poll, for a ticking clock). A run still going after `timeout` seconds raises
+    (it keeps running in AWS)."""
     started = clock()
     last: tuple | None = None
     while True:
@@ -103,6 +104,8 @@ def follow(glue, workflow: str, run_id: str, *, timeout: float, clock: Callable[
         if key != last:
             on_change(elapsed, current)
             last = key
+        elif on_poll is not None:
+            on_poll(elapsed, current)
         if current.finished():
             return Outcome(run_id, current, elapsed)
         if elapsed >= timeout:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from etl_contract import ROOT
+from etl_contract import ROOT  # noqa: F401  (the repository root, for the runner's defaults)
 
 
 @dataclass(frozen=True)

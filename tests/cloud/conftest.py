@@ -227,7 +227,6 @@ def stubbed_client(service: str, region: str = REGION):
 
 def queue_athena_result(columns: list[tuple[str, str]], rows: list[list[str | None]], region: str = REGION) -> None:
     """moto's results queue: the next query started gets this result (header row first, as Athena)."""
-    from moto.moto_api._internal import mock_random  # noqa: F401  (moto's API module must be loaded)
     from moto.moto_api._internal.models import moto_api_backend
 
     header = {"Data": [{"VarCharValue": name} for name, _ in columns]}

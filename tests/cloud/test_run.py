@@ -199,3 +199,18 @@ def test_a_summary_left_by_an_earlier_run_is_not_shown_as_this_runs(aws, capsys,
     out = capsys.readouterr().out
     assert "accounting:" not in out
     assert "  job error: missing input file for albums" in out
+
+
+def test_in_a_terminal_the_progress_line_keeps_ticking(aws, capsys, clock, monkeypatch):
+    deploy("alice")
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    glue, _ = stub_run(
+        workflow_run("RUNNING", job_run("RUNNING")),
+        workflow_run("RUNNING", job_run("RUNNING")),
+        workflow_run("COMPLETED", job_run("SUCCEEDED", seconds=20), crawl("COMPLETED", seconds=5)),
+    )
+    assert run_as_alice(glue, clock) == 0
+    out = capsys.readouterr().out
+    assert ("\r  [     0 s] workflow RUNNING   job RUNNING    crawler WAITING"
+            "\r  [    10 s] workflow RUNNING   job RUNNING    crawler WAITING\n"
+            "\r  [    20 s] workflow COMPLETED job SUCCEEDED  crawler COMPLETED\n") in out
