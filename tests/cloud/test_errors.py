@@ -111,3 +111,41 @@ def test_a_stack_without_the_outputs_is_not_ready(aws, capsys):
 def test_every_command_finds_the_stack_first(aws, capsys, command):
     assert run_cli([*command, "--prefix", "alice", "--region", REGION]) == 1
     assert one_line_error(capsys).startswith("error: stack alice-spotify-pipeline not found in region ")
+
+
+class Raising:
+    """A session whose CloudFormation client fails the way botocore does before any request."""
+
+    region_name = REGION
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def client(self, service):
+        error = self.error
+
+        class Client:
+            def describe_stacks(self, **kwargs):
+                raise error
+        return Client()
+
+
+def test_an_expired_sso_session(capsys):
+    from botocore.exceptions import TokenRetrievalError
+
+    error = TokenRetrievalError(provider="sso", error_msg="Token has expired and refresh failed")
+    assert run_cli(["status", "--profile", "alice", "--region", REGION],
+                   session_factory=lambda **kwargs: Raising(error)) == 1
+    assert one_line_error(capsys) == "error: AWS credentials expired: refresh them with aws sso login --profile alice"
+
+
+def test_credentials_the_region_does_not_accept(aws, capsys):
+    """An opt-in region that is not enabled answers InvalidClientTokenId, as do revoked keys."""
+    cloudformation, stubber = stubbed_client("cloudformation")
+    stubber.add_client_error("describe_stacks", service_error_code="InvalidClientTokenId",
+                             service_message="The security token included in the request is invalid.")
+    session = StubbedSession(boto3.Session(region_name=REGION), {"cloudformation": cloudformation})
+    assert run_cli(["status", "--region", REGION], session_factory=lambda **kwargs: session) == 1
+    assert one_line_error(capsys) == (
+        f"error: AWS rejected the credentials (InvalidClientTokenId) in region {REGION}: check them with "
+        "`aws sts get-caller-identity` and that the region is enabled for the account")
