@@ -98,3 +98,31 @@ def test_the_readme_shows_exactly_this_policy():
     with open(POLICY, encoding="utf-8") as handle:
         policy = handle.read().rstrip("\n")
     assert f"```json\n{policy}\n```" in readme
+
+
+# Every AWS call the participant's commands make (smoke, the instructor's, also uses the tagging API and
+# KMS). Read from the source, so a new call without its permission fails here even where a test stubs it.
+S3_ACTIONS = {"get_object": "s3:GetObject", "upload_file": "s3:PutObject", "delete_object": "s3:DeleteObject",
+              "list_objects_v2": "s3:ListBucket"}
+CALL = re.compile(r"\b(glue|athena|s3|cloudformation)\.(?:get_paginator\(\"(\w+)\"|(\w+)\()")
+
+
+def calls_in_source() -> set[tuple[str, str]]:
+    root = os.path.join(os.path.dirname(os.path.dirname(POLICY)), "cloud_pipeline")
+    found = set()
+    for name in os.listdir(root):
+        if name.endswith(".py") and name != "smoke.py":
+            with open(os.path.join(root, name), encoding="utf-8") as handle:
+                for client, paginated, method in CALL.findall(handle.read()):
+                    if method != "get_paginator":
+                        found.add((client, paginated or method))
+    return found
+
+
+def test_every_call_of_the_participants_commands_is_granted():
+    granted = {action for statement in STATEMENTS for action in statement_actions(statement)}
+    calls = calls_in_source()
+    assert ("athena", "stop_query_execution") in calls and ("s3", "list_objects_v2") in calls
+    for client, method in calls:
+        action = S3_ACTIONS[method] if client == "s3" else f"{client}:{''.join(w.title() for w in method.split('_'))}"
+        assert action in granted, f"{client}.{method} needs {action} in docs/participant-policy.json"
