@@ -118,7 +118,9 @@ def follow(glue, workflow: str, run_id: str, *, timeout: float, clock: Callable[
 
 
 def job_log_command(job_run: dict, region: str) -> str:
-    """The command that shows a job run's error log in CloudWatch."""
+    """The command that shows a job run's error log in CloudWatch. The run reports the log group base
+    it used (another one than /aws-glue/jobs when a security configuration encrypts the logs); the
+    driver's and executors' streams start with the job run id."""
     group = (job_run.get("LogGroupName") or "/aws-glue/jobs").rstrip("/")
     if not group.endswith(("/error", "/output")):
         group += "/error"

@@ -62,7 +62,7 @@ def test_every_resource_is_scoped_to_the_prefix_except_what_aws_cannot_scope():
         "*",  # cloudformation:ListStacks has no resource-level permission
         "arn:aws:glue:eu-west-1:123456789012:catalog",  # every catalog read names the catalog too
         "arn:aws:kms:eu-west-1:123456789012:key/*",  # key ids are random: scoped by the prefix tag below
-        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs/*",  # Glue's log groups are per account
+        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs*",  # Glue's log groups are per account
         "arn:aws:iam::123456789012:role/cdk-hnb659fds-*-123456789012-eu-west-1",  # CDK's bootstrap roles
     }
     assert [s["Sid"] for s in STATEMENTS if "*" in resources(s)] == ["NameTheDeployedPrefixesWhenAStackIsMissing"]

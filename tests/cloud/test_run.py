@@ -214,3 +214,13 @@ def test_in_a_terminal_the_progress_line_keeps_ticking(aws, capsys, clock, monke
     assert ("\r  [     0 s] workflow RUNNING   job RUNNING    crawler WAITING"
             "\r  [    10 s] workflow RUNNING   job RUNNING    crawler WAITING\n"
             "\r  [    20 s] workflow COMPLETED job SUCCEEDED  crawler COMPLETED\n") in out
+
+
+def test_the_log_command_follows_the_log_group_the_run_reports():
+    from cloud_pipeline.workflow import job_log_command
+
+    assert job_log_command({"Id": "jr_1"}, "eu-west-1") == (
+        "aws logs tail /aws-glue/jobs/error --log-stream-name-prefix jr_1 --region eu-west-1")
+    assert job_log_command({"Id": "jr_1", "LogGroupName": "/aws-glue/jobs-etl-role-alice-spotify-glue/"},
+                           "eu-west-1") == ("aws logs tail /aws-glue/jobs-etl-role-alice-spotify-glue/error "
+                                            "--log-stream-name-prefix jr_1 --region eu-west-1")
