@@ -50,7 +50,10 @@ def typed_value(text: str | None, athena_type: str):
     if kind == "date":
         return dt.date.fromisoformat(text)
     if kind.startswith("timestamp"):
-        return dt.datetime.fromisoformat(text.split(" UTC")[0])
+        try:  # "2023-03-10 12:34:56.789", with time zone "… UTC" or "… Europe/Paris": the zone stays out
+            return dt.datetime.fromisoformat(" ".join(text.split(" ")[:2]))
+        except ValueError:
+            return text
     # varchar, char, json; arrays, maps and rows arrive as text whose element types
     # the metadata does not give, so they stay text.
     return text

@@ -167,6 +167,7 @@ def test_a_query_running_past_its_timeout_is_stopped(aws, capsys, clock):
     ("1.25", "real", 1.25), ("12.30", "decimal", Decimal("12.30")), ("true", "boolean", True),
     ("false", "boolean", False), ("2023-03-10", "date", dt.date(2023, 3, 10)),
     ("2023-03-10 12:34:56.789", "timestamp", dt.datetime(2023, 3, 10, 12, 34, 56, 789000)),
+    ("2023-03-10 12:34:56.789 Europe/Paris", "timestamp with time zone", dt.datetime(2023, 3, 10, 12, 34, 56, 789000)),
     ("Miley Cyrus", "varchar", "Miley Cyrus"), ("[pop, dance pop]", "array", "[pop, dance pop]"),
     (None, "integer", None),
 ])
