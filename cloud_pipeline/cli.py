@@ -47,6 +47,7 @@ class Operator:
         self.smoke_options = smoke_options or {}
         self.session = session_factory(profile_name=args.profile, region_name=args.region)
         self.region = self.session.region_name
+        args.region = args.region or self.region  # the region error messages name
         if not self.region:
             raise OperatorError("no AWS region: pass --region (e.g. --region eu-west-1) or set AWS_REGION")
         self.say = (lambda message="": None) if args.json else say
@@ -337,10 +338,7 @@ def main(argv: list[str], *, session_factory=boto3.Session, clock: Callable[[], 
         print(f"error: {error}", file=sys.stderr, flush=True)
         return 1
     except (BotoCoreError, ClientError) as error:
-        known = translate(error, profile=args.profile, region=getattr(args, "region", None))
-        if known is None:
-            raise
-        print(f"error: {known}", file=sys.stderr, flush=True)
+        print(f"error: {translate(error, profile=args.profile, region=args.region)}", file=sys.stderr, flush=True)
         return 1
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)

@@ -29,8 +29,9 @@ def _login_hint(profile: str | None) -> str:
     return f"aws sso login --profile {profile}" if profile else "aws configure, aws sso login or AWS_PROFILE"
 
 
-def translate(error: Exception, *, profile: str | None, region: str | None) -> OperatorError | None:
-    """The one-line message for an AWS SDK failure, or None when it is not an expected one."""
+def translate(error: Exception, *, profile: str | None, region: str | None) -> OperatorError:
+    """The one-line message for an AWS SDK failure: the known causes name the next step; any other
+    still says which call failed and AWS's reason."""
     if isinstance(error, ProfileNotFound):
         return OperatorError(f"AWS profile {profile!r} not found in ~/.aws/config: check --profile (aws configure list-profiles)")
     if isinstance(error, (NoCredentialsError, PartialCredentialsError)):
@@ -54,4 +55,5 @@ def translate(error: Exception, *, profile: str | None, region: str | None) -> O
             )
         if code in DENIED_CODES:
             return OperatorError(f"access denied to {operation}: {message} (a participant needs {POLICY_FILE})")
-    return None
+        return OperatorError(f"AWS {operation} failed in region {region}: {code}: {message}")
+    return OperatorError(f"AWS SDK error: {error}")

@@ -149,3 +149,18 @@ def test_credentials_the_region_does_not_accept(aws, capsys):
     assert one_line_error(capsys) == (
         f"error: AWS rejected the credentials (InvalidClientTokenId) in region {REGION}: check them with "
         "`aws sts get-caller-identity` and that the region is enabled for the account")
+
+
+def test_any_other_aws_error_still_names_the_call_and_the_reason(aws, capsys):
+    cloudformation, stubber = stubbed_client("cloudformation")
+    stubber.add_client_error("describe_stacks", service_error_code="Throttling", service_message="Rate exceeded")
+    session = StubbedSession(boto3.Session(region_name=REGION), {"cloudformation": cloudformation})
+    assert run_cli(["status", "--region", REGION], session_factory=lambda **kwargs: session) == 1
+    assert one_line_error(capsys) == f"error: AWS DescribeStacks failed in region {REGION}: Throttling: Rate exceeded"
+
+
+def test_the_region_from_the_environment_is_the_one_named(aws, capsys):
+    deploy("bob")
+    assert run_cli(["status", "--prefix", "alice"]) == 1
+    assert one_line_error(capsys) == (
+        f"error: stack alice-spotify-pipeline not found in region {REGION}; prefixes deployed there: bob (pass --prefix)")
