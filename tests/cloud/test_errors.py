@@ -6,9 +6,10 @@ import os
 
 import boto3
 import pytest
-from botocore.exceptions import EndpointConnectionError
+from botocore.exceptions import ClientError, EndpointConnectionError
+from moto.core import set_initial_no_auth_action_count
 
-from tests.cloud.conftest import REGION, Participant, StubbedSession, deploy, run_cli, stubbed_client
+from tests.cloud.conftest import REGION, Participant, StubbedSession, deploy, outputs_for, run_cli, stubbed_client
 
 
 def one_line_error(capsys) -> str:
@@ -164,3 +165,23 @@ def test_the_region_from_the_environment_is_the_one_named(aws, capsys):
     assert run_cli(["status", "--prefix", "alice"]) == 1
     assert one_line_error(capsys) == (
         f"error: stack alice-spotify-pipeline not found in region {REGION}; prefixes deployed there: bob (pass --prefix)")
+
+
+@pytest.mark.parametrize("call", [
+    lambda s: s.client("athena").start_query_execution(QueryString="SELECT 1", WorkGroup="bob-spotify"),
+    lambda s: s.client("glue").start_workflow_run(Name="bob-spotify-pipeline"),
+    lambda s: s.client("glue").get_table(DatabaseName="bob_spotify", Name="tracks"),
+    lambda s: s.client("s3").put_object(Bucket=outputs_for("bob")["StagingBucket"], Key="staging/x.csv", Body=b"x"),
+    lambda s: s.client("s3").put_object(Bucket=outputs_for("alice")["WarehouseBucket"], Key="tracks/x.parquet",
+                                        Body=b"x"),
+], ids=["bob's workgroup", "bob's workflow", "bob's table", "bob's staging", "alice's own tracks/"])
+def test_a_participant_cannot_touch_another_prefix_or_write_the_warehouse(aws, call):
+    deploy("alice")
+    deploy("bob")
+    alice = Participant("alice")
+    with pytest.raises(ClientError) as raised:
+        set_initial_no_auth_action_count(0)(lambda: call(alice.session(region_name=REGION)))()
+    # moto answers Glue and Athena denials with a bare 403 (AWS: AccessDeniedException)
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert raised.value.response["Error"]["Code"] in ("AccessDenied", "AccessDeniedException", "403")
+
