@@ -90,7 +90,8 @@ def wait(athena, execution_id: str, *, label: str, timeout: float, clock: Callab
             raise OperatorError(f"query {label} {state.lower()}: {reason} (query id {execution_id})")
         if clock() - started >= timeout:
             athena.stop_query_execution(QueryExecutionId=execution_id)
-            raise OperatorError(f"query {label} still {state} after {timeout:.0f} s: stopped it (query id {execution_id})")
+            raise OperatorError(
+                f"query {label} still {state} after {timeout:.0f} s: stopped it (query id {execution_id})")
         sleep(delay)
         delay = min(delay * 2, 5.0)
 

@@ -87,7 +87,8 @@ class Operator:
                                       "seconds": job_run.get("ExecutionTime"), "dpu_seconds": dpu,
                                       "error": job_run.get("ErrorMessage")}
             line = (f"job       {p.output('GlueJobName')}  {job_run['JobRunState']}  "
-                    f"{job_run.get('ExecutionTime', 0)} s, {dpu if dpu is not None else 'n/a'} DPU-s  ({job_run['Id']})")
+                    f"{job_run.get('ExecutionTime', 0)} s, {dpu if dpu is not None else 'n/a'} DPU-s  "
+                    f"({job_run['Id']})")
             self.say(line)
             if job_run.get("ErrorMessage"):
                 self.say(f"  error: {job_run['ErrorMessage']}")
@@ -100,8 +101,9 @@ class Operator:
         last_crawl = crawler.get("LastCrawl") or {}
         report["crawler"] = {"state": crawler.get("State"), "last_crawl": last_crawl.get("Status"),
                              "error": last_crawl.get("ErrorMessage")}
+        crawl_error = f": {last_crawl['ErrorMessage']}" if last_crawl.get("ErrorMessage") else ""
         self.say(f"crawler   {p.output('CrawlerName')}  {crawler.get('State')}, last crawl "
-                 f"{last_crawl.get('Status', 'none')}" + (f": {last_crawl['ErrorMessage']}" if last_crawl.get("ErrorMessage") else ""))
+                 f"{last_crawl.get('Status', 'none')}{crawl_error}")
 
         database, table = p.output("TracksTable").split(".", 1)
         try:
@@ -288,10 +290,12 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--region", default=None, help="AWS region, as in the AWS CLI")
     common.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     waits = argparse.ArgumentParser(add_help=False)
-    waits.add_argument("--timeout", type=float, default=1800, help="seconds to wait for the workflow run (default 1800)")
+    waits.add_argument("--timeout", type=float, default=1800,
+                       help="seconds to wait for the workflow run (default 1800)")
     waits.add_argument("--poll", type=float, default=10, help="seconds between progress checks (default 10)")
     queries = argparse.ArgumentParser(add_help=False)
-    queries.add_argument("--query-timeout", type=float, default=300, help="seconds to wait for each query (default 300)")
+    queries.add_argument("--query-timeout", type=float, default=300,
+                         help="seconds to wait for each query (default 300)")
 
     root = argparse.ArgumentParser(prog="python -m cloud_pipeline", description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -301,13 +305,16 @@ def parser() -> argparse.ArgumentParser:
     query = commands.add_parser("query", parents=[common, queries],
                                 help="the named queries, one of them by name, or ad-hoc SQL, through the workgroup")
     query.add_argument("query", nargs="?", help="a named query's id (e.g. genre_analysis) or SQL; omit for all")
-    dashboard = commands.add_parser("dashboard", parents=[common, queries], help="the offline HTML dashboard from Athena")
+    dashboard = commands.add_parser("dashboard", parents=[common, queries],
+                                    help="the offline HTML dashboard from Athena")
     dashboard.add_argument("--output", help="where to write it (default: local/<prefix>-dashboard.html)")
     up = commands.add_parser("upload", parents=[common], help="stage a folder of CSVs under staging/")
-    up.add_argument("--source", required=True, help="folder with the CSVs (the sample's or the Kaggle download's names)")
+    up.add_argument("--source", required=True,
+                    help="folder with the CSVs (the sample's or the Kaggle download's names)")
     up.add_argument("--yes", action="store_true", help="remove the other staging files without asking")
     commands.add_parser("smoke", parents=[common, waits, queries],
-                        help="deploy a throwaway prefix, run, compare with the local pipeline, destroy, check leftovers")
+                        help="deploy a throwaway prefix, run, compare with the local pipeline, destroy, "
+                             "check leftovers")
     return root
 
 

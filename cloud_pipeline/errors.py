@@ -33,7 +33,8 @@ def translate(error: Exception, *, profile: str | None, region: str | None) -> O
     """The one-line message for an AWS SDK failure: the known causes name the next step; any other
     still says which call failed and AWS's reason."""
     if isinstance(error, ProfileNotFound):
-        return OperatorError(f"AWS profile {profile!r} not found in ~/.aws/config: check --profile (aws configure list-profiles)")
+        return OperatorError(
+            f"AWS profile {profile!r} not found in ~/.aws/config: check --profile (aws configure list-profiles)")
     if isinstance(error, (NoCredentialsError, PartialCredentialsError)):
         return OperatorError(f"no AWS credentials found: set them up with {_login_hint(profile)}")
     if isinstance(error, (TokenRetrievalError, SSOTokenLoadError, UnauthorizedSSOTokenError)):

@@ -27,7 +27,8 @@ def check_source(source: str) -> list[tuple[str, int]]:
     for role, accepted in accepted_files().items():
         if not any(name in names for name in accepted):
             found = ", ".join(names) or "no .csv files"
-            raise OperatorError(f"{source} has no {role} file: the Glue job accepts {' or '.join(accepted)} (found {found})")
+            raise OperatorError(
+                f"{source} has no {role} file: the Glue job accepts {' or '.join(accepted)} (found {found})")
     files = [(name, os.path.getsize(os.path.join(source, name))) for name in names]
     for name, size in files:
         if size == 0:
@@ -38,8 +39,8 @@ def check_source(source: str) -> list[tuple[str, int]]:
 def plan(s3, bucket: str, source: str) -> UploadPlan:
     files = check_source(source)
     uploading = {STAGING_PREFIX + name for name, _ in files}
-    existing = [obj["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=STAGING_PREFIX)
-                for obj in page.get("Contents", [])]
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=STAGING_PREFIX)
+    existing = [obj["Key"] for page in pages for obj in page.get("Contents", [])]
     return UploadPlan(files, sorted(key for key in existing if key not in uploading and key != STAGING_PREFIX))
 
 
@@ -51,7 +52,8 @@ def upload(s3, bucket: str, source: str, *, confirm: Callable[[str], bool], say:
         f"remove {len(upload_plan.to_remove)} other file(s) from s3://{bucket}/{STAGING_PREFIX}: "
         f"{', '.join(k.removeprefix(STAGING_PREFIX) for k in upload_plan.to_remove)}?"
     ):
-        raise OperatorError("nothing uploaded: the other staging files would be read too (rerun with --yes to remove them)")
+        raise OperatorError(
+            "nothing uploaded: the other staging files would be read too (rerun with --yes to remove them)")
     for name, size in upload_plan.files:
         s3.upload_file(os.path.join(source, name), bucket, STAGING_PREFIX + name)
         say(f"uploaded  s3://{bucket}/{STAGING_PREFIX}{name}  {size:>12,} bytes")
