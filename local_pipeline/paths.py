@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import os
-import sys
 from dataclasses import dataclass
-from types import ModuleType
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ETL_SCRIPT = os.path.join(ROOT, "glue_scripts", "spotify_etl.py")
-
-
-@functools.cache
-def glue_script() -> ModuleType:
-    """The Glue script as a module, for what the runner must agree with it on
-    (accepted input files, the Java check); the job itself runs as a process."""
-    if "spotify_etl" in sys.modules:
-        return sys.modules["spotify_etl"]
-    spec = importlib.util.spec_from_file_location("spotify_etl", ETL_SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["spotify_etl"] = module  # dataclasses resolve their module through sys.modules
-    spec.loader.exec_module(module)
-    return module
+from etl_contract import ROOT  # noqa: F401  (the repository root, for the runner's defaults)
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 
+from etl_contract import accepted_files
 from local_pipeline.errors import StageError
-from local_pipeline.paths import glue_script
-
-
-def accepted_files() -> dict[str, tuple[str, ...]]:
-    """Per input role, the file names the Glue job accepts (workshop layout first, then Kaggle's)."""
-    etl = glue_script()
-    return {role: (etl.WORKSHOP_LAYOUT[role].file_name, etl.KAGGLE_LAYOUT[role].file_name) for role in etl.ROLES}
 
 
 def stage(source: str, staging: str) -> list[tuple[str, int]]:

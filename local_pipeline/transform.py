@@ -10,8 +10,9 @@ import sys
 import time
 from typing import Callable
 
+from etl_contract import ETL_SCRIPT, glue_script
 from local_pipeline.errors import StageError
-from local_pipeline.paths import ETL_SCRIPT, Layout, glue_script
+from local_pipeline.paths import Layout
 
 SUMMARY_PREFIX = '{"job":"spotify_etl"'
 
