@@ -10,9 +10,17 @@ from local_pipeline.paths import glue_script
 
 
 def accepted_files() -> dict[str, tuple[str, ...]]:
-    """Per input role, the file names the Glue job accepts (workshop layout first, then Kaggle's)."""
+    """Per required input role, the file names the Glue job accepts (workshop layout first, then Kaggle's).
+
+    Optional roles (the audio features) may be absent; the job itself rejects
+    two layouts at once, so staging copies what it is given, as an upload would.
+    """
     etl = glue_script()
-    return {role: (etl.WORKSHOP_LAYOUT[role].file_name, etl.KAGGLE_LAYOUT[role].file_name) for role in etl.ROLES}
+    return {
+        role: (etl.WORKSHOP_LAYOUT[role].file_name, etl.KAGGLE_LAYOUT[role].file_name)
+        for role in etl.ROLES
+        if role not in etl.OPTIONAL_ROLES
+    }
 
 
 def stage(source: str, staging: str) -> list[tuple[str, int]]:
