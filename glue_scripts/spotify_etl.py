@@ -513,6 +513,9 @@ def classify_rows(source: SourceFrame) -> DataFrame:
         "_reason",
         "_source_file",
         "_row_order",
+        # The shuffle key: the id of a row that passed the id check. The joins
+        # use it so that they reuse this shuffle instead of adding their own.
+        "_key",
         F.when(F.col("_status") == "quarantined", F.col("_raw_line")).alias("_raw_record"),
     )
 
@@ -708,22 +711,25 @@ def enrich_albums(albums: DataFrame, artists: DataFrame, tracks: DataFrame, feat
         "genres",
         F.lit(True).alias("_artist_found"),
     )
+    # Valid rows have _key = track_id, and every classified frame is already
+    # hash-partitioned by _key into the same number of partitions: joining on
+    # _key needs no further shuffle of albums, tracks or features.
     track_dim = tracks.filter(F.col("_status") == "valid").select(
-        F.col("track_id").alias("_track_key"),
+        F.col("_key").alias("_track_key"),
         "track_popularity",
         "explicit",
         F.lit(True).alias("_track_found"),
     )
     # The artist table is small (37k rows in the real data): broadcast it, which
-    # also keeps album rows in file order and Parquet pages well compressed.
+    # also keeps the album rows' partitioning.
     joined = albums.join(F.broadcast(artist_dim), F.col("artist_id") == F.col("_artist_key"), "left").join(
-        track_dim, F.col("track_id") == F.col("_track_key"), "left"
+        track_dim, F.col("_key") == F.col("_track_key"), "left"
     )
     if features is not None:
         feature_dim = features.filter(F.col("_status") == "valid").select(
-            F.col("track_id").alias("_feature_key"), *AUDIO_FEATURES, F.lit(True).alias("_feature_found")
+            F.col("_key").alias("_feature_key"), *AUDIO_FEATURES, F.lit(True).alias("_feature_found")
         )
-        joined = joined.join(feature_dim, F.col("track_id") == F.col("_feature_key"), "left")
+        joined = joined.join(feature_dim, F.col("_key") == F.col("_feature_key"), "left")
         orphan_feature = F.col("_feature_found").isNull().cast("int")
     else:
         field_types = {f.name: f.dataType for f in TRACKS_SCHEMA.fields}
@@ -957,6 +963,9 @@ def run(spark: SparkSession, config: EtlConfig) -> dict:
         str(shuffle_partitions_for(input_bytes, spark.sparkContext.defaultParallelism)),
     )
     spark.conf.set("spark.sql.adaptive.enabled", "true")
+    # Cached plans keep their hash partitioning by _key (AQE may not re-plan
+    # it away), so the joins on _key reuse the classification's shuffle.
+    spark.conf.set("spark.sql.optimizer.canChangeCachedPlanOutputPartitioning", "false")
 
     typed = {
         role: TYPERS[role](classify_rows(frames[role]), frames[role].spec).persist(StorageLevel.MEMORY_AND_DISK)
