@@ -28,7 +28,14 @@ def glue_script() -> ModuleType:
 
 
 def accepted_files() -> dict[str, tuple[str, ...]]:
-    """Per input role, the file names the Glue job accepts (workshop layout first, then Kaggle's:
-    when both are present the job reads the workshop file)."""
+    """Per required input role, the file names the Glue job accepts (workshop layout first, then Kaggle's).
+
+    Optional roles (the audio features) may be absent. The job itself refuses two
+    layouts at once, naming both files, so a runner stages what it is given.
+    """
     etl = glue_script()
-    return {role: (etl.WORKSHOP_LAYOUT[role].file_name, etl.KAGGLE_LAYOUT[role].file_name) for role in etl.ROLES}
+    return {
+        role: (etl.WORKSHOP_LAYOUT[role].file_name, etl.KAGGLE_LAYOUT[role].file_name)
+        for role in etl.ROLES
+        if role not in etl.OPTIONAL_ROLES
+    }

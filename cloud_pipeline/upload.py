@@ -45,8 +45,8 @@ def plan(s3, bucket: str, source: str) -> UploadPlan:
 
 
 def upload(s3, bucket: str, source: str, *, confirm: Callable[[str], bool], say: Callable[[str], None]) -> UploadPlan:
-    """Ask before anything is removed: the job reads the workshop files first when both layouts are present,
-    so leftover sample files would silently win over a Kaggle download."""
+    """Ask before anything is removed: leftover files of the other layout (the sample beside a Kaggle
+    download, say) make the job stop with a two-layouts error, and leftovers of the same layout would be read."""
     upload_plan = plan(s3, bucket, source)
     if upload_plan.to_remove and not confirm(
         f"remove {len(upload_plan.to_remove)} other file(s) from s3://{bucket}/{STAGING_PREFIX}: "

@@ -1,4 +1,4 @@
-"""Spotify ETL: albums + artists + tracks CSVs -> typed, partitioned Parquet.
+"""Spotify ETL: albums + artists + tracks (+ audio features) CSVs -> typed, partitioned Parquet.
 
 The same file runs as the AWS Glue 5.1 job (Spark 3.5.6) and on local Spark:
 `awsglue` is imported only inside the Glue entry point, so the transform can be
@@ -7,7 +7,7 @@ tested with plain pytest and run on a laptop.
 Contract (the crawler, the Athena queries and the local runner rely on it):
   <TARGET_PATH>/tracks/release_year=YYYY/*.snappy.parquet  one row per valid track
   <TARGET_PATH>/run_summary.json                            the last run's counts
-  <QUARANTINE_PATH>/source=<albums|artists|tracks>/         rejected rows + reason
+  <QUARANTINE_PATH>/source=<albums|artists|tracks|features>/ rejected raw lines + reason
 Every input row is output, quarantined or a removed exact duplicate, and the
 job checks that identity before it publishes anything.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 import math
 import os
@@ -38,30 +39,69 @@ TRACKS_TABLE_DIR = "tracks"
 RUN_SUMMARY_FILE = "run_summary.json"
 CORRUPT_RECORD = "_corrupt_record"
 
-# Output contract: column -> Spark type. The crawler reads these types from the
-# Parquet footers; release_year is the hive partition (a folder, not a column).
+# Output contract: column -> Spark type. The one place the contract is written:
+# the crawler reads these types from the Parquet footers, and the QuickSight
+# dataset (stacks/dataset_columns.py), the local tests and the README follow
+# it. release_year is the hive partition (a folder, not a column in the files).
 TRACKS_SCHEMA = T.StructType(
     [
         T.StructField("track_id", T.StringType(), False),
         T.StructField("track_name", T.StringType()),
+        T.StructField("track_number", T.IntegerType()),
         T.StructField("duration_ms", T.IntegerType()),
         T.StructField("track_popularity", T.IntegerType()),
         T.StructField("explicit", T.BooleanType()),
         T.StructField("album_id", T.StringType()),
         T.StructField("album_name", T.StringType()),
+        T.StructField("album_type", T.StringType()),
+        T.StructField("total_tracks", T.IntegerType()),
         T.StructField("label", T.StringType()),
         T.StructField("album_popularity", T.IntegerType()),
         T.StructField("release_date", T.DateType()),
         T.StructField("release_date_precision", T.StringType()),
         T.StructField("artist_id", T.StringType()),
         T.StructField("artist_name", T.StringType()),
+        T.StructField("artist_names", T.ArrayType(T.StringType())),
         T.StructField("artist_popularity", T.IntegerType()),
         T.StructField("followers", T.LongType()),
         T.StructField("genre", T.StringType()),
         T.StructField("genres", T.ArrayType(T.StringType())),
+        # Audio features (optional input file): null when the file is not given.
+        T.StructField("danceability", T.DoubleType()),
+        T.StructField("energy", T.DoubleType()),
+        T.StructField("key", T.IntegerType()),
+        T.StructField("loudness", T.DoubleType()),
+        T.StructField("mode", T.IntegerType()),
+        T.StructField("speechiness", T.DoubleType()),
+        T.StructField("acousticness", T.DoubleType()),
+        T.StructField("instrumentalness", T.DoubleType()),
+        T.StructField("liveness", T.DoubleType()),
+        T.StructField("valence", T.DoubleType()),
+        T.StructField("tempo", T.DoubleType()),
+        T.StructField("time_signature", T.IntegerType()),
         T.StructField("release_year", T.IntegerType()),
     ]
 )
+PARTITION_COLUMN = "release_year"
+
+# Audio feature columns: (lowest, highest) accepted value as Spotify documents
+# them; a value outside is nulled and counted. `key` -1 means "no key detected"
+# and becomes null without being counted.
+AUDIO_FEATURE_RANGES = {
+    "danceability": (0.0, 1.0),
+    "energy": (0.0, 1.0),
+    "key": (-1, 11),
+    "loudness": (-60.0, 0.0),
+    "mode": (0, 1),
+    "speechiness": (0.0, 1.0),
+    "acousticness": (0.0, 1.0),
+    "instrumentalness": (0.0, 1.0),
+    "liveness": (0.0, 1.0),
+    "valence": (0.0, 1.0),
+    "tempo": (0.0, None),  # beats per minute: no documented upper bound
+    "time_signature": (3, 7),
+}
+AUDIO_FEATURES = tuple(AUDIO_FEATURE_RANGES)
 
 QUARANTINE_COLUMNS = ("source", "source_file", "reason", "raw_record", "run_id")
 
@@ -72,6 +112,10 @@ class EtlError(Exception):
 
 class MissingInputError(EtlError):
     pass
+
+
+class AmbiguousInputError(EtlError):
+    """Files of both input layouts in one staging folder."""
 
 
 class DataQualityError(EtlError):
@@ -89,10 +133,12 @@ class ConfigurationError(EtlError):
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """One input role (albums, artists, tracks) in one file layout.
+    """One input role (albums, artists, tracks, features) in one file layout.
 
     `columns` maps our canonical name to the file's column name; every one of
-    them must be in the header. `genre_columns` (Kaggle artists) are optional.
+    them must be in the header. `optional_columns` are read when present (null
+    otherwise); `genre_columns` and `artist_name_columns` (Kaggle layout) are
+    lists spread over numbered columns, empty cells meaning "none".
     """
 
     role: str
@@ -101,6 +147,7 @@ class SourceSpec:
     columns: dict[str, str]
     optional_columns: dict[str, str] = field(default_factory=dict)
     genre_columns: tuple[str, ...] = ()
+    artist_name_columns: tuple[str, ...] = ()
 
 
 _ALBUM_COLUMNS = {
@@ -117,9 +164,14 @@ _ALBUM_COLUMNS = {
         "artist_id",
     )
 }
+_ALBUM_DETAIL_COLUMNS = {name: name for name in ("album_type", "total_tracks", "track_number")}
+# The audio features file has the same columns in both layouts; `id` is the track id.
+_FEATURE_COLUMNS = {"track_id": "id", **{name: name for name in AUDIO_FEATURES}}
 
 WORKSHOP_LAYOUT = {
-    "albums": SourceSpec("albums", "albums.csv", "track_id", _ALBUM_COLUMNS),
+    "albums": SourceSpec(
+        "albums", "albums.csv", "track_id", _ALBUM_COLUMNS, optional_columns=_ALBUM_DETAIL_COLUMNS
+    ),
     "artists": SourceSpec(
         "artists",
         "artists.csv",
@@ -137,12 +189,20 @@ WORKSHOP_LAYOUT = {
         "track.csv",
         "track_id",
         {"track_id": "track_id", "track_popularity": "track_popularity"},
+        optional_columns={"explicit": "explicit"},
     ),
+    "features": SourceSpec("features", "features.csv", "track_id", _FEATURE_COLUMNS),
 }
 
 # The unchanged Kaggle "Spotify Dataset 2023" download.
 KAGGLE_LAYOUT = {
-    "albums": SourceSpec("albums", "spotify-albums_data_2023.csv", "track_id", _ALBUM_COLUMNS),
+    "albums": SourceSpec(
+        "albums",
+        "spotify-albums_data_2023.csv",
+        "track_id",
+        {**_ALBUM_COLUMNS, **_ALBUM_DETAIL_COLUMNS},
+        artist_name_columns=tuple(f"artist_{i}" for i in range(12)),
+    ),
     "artists": SourceSpec(
         "artists",
         "spotify_artist_data_2023.csv",
@@ -162,9 +222,16 @@ KAGGLE_LAYOUT = {
         {"track_id": "id", "track_popularity": "track_popularity"},
         optional_columns={"explicit": "explicit"},
     ),
+    "features": SourceSpec("features", "spotify_features_data_2023.csv", "track_id", _FEATURE_COLUMNS),
 }
 
-ROLES = ("albums", "artists", "tracks")
+ROLES = ("albums", "artists", "tracks", "features")
+OPTIONAL_ROLES = ("features",)
+# Part of the Kaggle download, but a pre-joined copy of the other files:
+# reading it as well would count every track twice.
+IGNORED_FILES = {
+    "spotify_data_12_20_2023.csv": "a pre-joined copy of the albums, artists, tracks and features files; not read",
+}
 
 
 @dataclass(frozen=True)
@@ -177,6 +244,7 @@ class EtlConfig:
     max_quarantine_rate: float = 0.05
     max_orphan_artist_rate: float = 0.10
     max_orphan_track_rate: float = 0.10
+    max_orphan_feature_rate: float = 0.10
 
 
 # Optional job arguments: name -> (EtlConfig field, parser, description)
@@ -185,6 +253,7 @@ THRESHOLD_ARGUMENTS = {
     "MAX_QUARANTINE_RATE": ("max_quarantine_rate", float, "a fraction between 0 and 1"),
     "MAX_ORPHAN_ARTIST_RATE": ("max_orphan_artist_rate", float, "a fraction between 0 and 1"),
     "MAX_ORPHAN_TRACK_RATE": ("max_orphan_track_rate", float, "a fraction between 0 and 1"),
+    "MAX_ORPHAN_FEATURE_RATE": ("max_orphan_feature_rate", float, "a fraction between 0 and 1"),
 }
 REQUIRED_ARGUMENTS = ("JOB_NAME", "SOURCE_PATH", "TARGET_PATH", "QUARANTINE_PATH")
 
@@ -266,7 +335,7 @@ class SourceFrame:
     spec: SourceSpec
     path: str
     file_columns: tuple[str, ...]
-    frame: DataFrame  # string columns as in the file + _corrupt_record, _row_order, _source_file
+    frame: DataFrame  # one row per data line: _raw_line, _row_order, _source_file
 
 
 def parse_header(line: str | None, path: str) -> tuple[str, ...]:
@@ -278,22 +347,62 @@ def parse_header(line: str | None, path: str) -> tuple[str, ...]:
 
 
 def resolve_sources(spark: SparkSession, source_path: str) -> dict[str, tuple[SourceSpec, str]]:
-    """Pick, per role, the workshop file or the Kaggle file found in source_path."""
+    """Per role, the file of the one layout found in source_path (optional roles may be absent).
+
+    Files of both layouts at once is an error: picking one would silently
+    publish the other's rows (the sample re-uploaded next to a real download).
+    """
+    found = {
+        layout: {
+            role: f"{source_path}/{spec.file_name}"
+            for role, spec in specs.items()
+            if path_exists(spark, f"{source_path}/{spec.file_name}")
+        }
+        for layout, specs in (("workshop", WORKSHOP_LAYOUT), ("kaggle", KAGGLE_LAYOUT))
+    }
+    if found["workshop"] and found["kaggle"]:
+        workshop = ", ".join(WORKSHOP_LAYOUT[role].file_name for role in found["workshop"])
+        kaggle = ", ".join(KAGGLE_LAYOUT[role].file_name for role in found["kaggle"])
+        raise AmbiguousInputError(
+            f"{source_path} holds two input layouts at once: {workshop} (workshop sample) and {kaggle} "
+            "(Kaggle download). Remove one set of files, or deploy with -c deploySampleData=false so the "
+            "sample is not uploaded again"
+        )
+    layout = KAGGLE_LAYOUT if found["kaggle"] else WORKSHOP_LAYOUT
+    paths = found["kaggle"] or found["workshop"]
     resolved = {}
     for role in ROLES:
-        candidates = (WORKSHOP_LAYOUT[role], KAGGLE_LAYOUT[role])
-        for spec in candidates:
-            path = f"{source_path}/{spec.file_name}"
-            if path_exists(spark, path):
-                resolved[role] = (spec, path)
-                break
-        else:
-            names = " or ".join(spec.file_name for spec in candidates)
+        if role in paths:
+            resolved[role] = (layout[role], paths[role])
+        elif role not in OPTIONAL_ROLES:
+            names = " or ".join(spec[role].file_name for spec in (WORKSHOP_LAYOUT, KAGGLE_LAYOUT))
             raise MissingInputError(f"missing input file for {role}: expected {names} in {source_path}")
     return resolved
 
 
+def ignored_files(spark: SparkSession, source_path: str) -> dict[str, str]:
+    return {name: why for name, why in IGNORED_FILES.items() if path_exists(spark, f"{source_path}/{name}")}
+
+
+def csv_options() -> dict[str, str]:
+    return {
+        "mode": "PERMISSIVE",
+        "columnNameOfCorruptRecord": CORRUPT_RECORD,
+        "quote": '"',
+        # Real data doubles quotes inside quoted fields; Spark's default escape
+        # (a backslash) would shift columns on such rows.
+        "escape": '"',
+    }
+
+
 def read_source(spark: SparkSession, spec: SourceSpec, path: str) -> SourceFrame:
+    """The file's data lines as text: each row keeps its raw line, parsed later with from_csv.
+
+    Reading lines (not Spark's CSV reader) is what keeps a quarantined row byte
+    for byte: re-serializing parsed fields would change quoting and white space.
+    Rows are one line each (no quoted line breaks), as with the CSV reader's
+    default multiLine=false.
+    """
     header = parse_header(read_first_line(spark, path), path)
     required = list(spec.columns.values())
     missing = [column for column in required if column not in header]
@@ -303,28 +412,32 @@ def read_source(spark: SparkSession, spec: SourceSpec, path: str) -> SourceFrame
         )
     if len(set(header)) != len(header):
         raise MissingInputError(f"{path} has duplicate column names in its header: {', '.join(header)}")
-    # Every column as a string: types are applied later so that an unparseable
-    # value becomes a counted null instead of a silently corrupted row.
-    schema = T.StructType(
-        [T.StructField(name, T.StringType()) for name in header]
-        + [T.StructField(CORRUPT_RECORD, T.StringType())]
-    )
-    frame = (
-        spark.read.schema(schema)
-        .option("header", True)
-        .option("enforceSchema", True)
-        .option("encoding", "UTF-8")
-        .option("quote", '"')
-        # Real data doubles quotes inside quoted fields; Spark's default escape
-        # (a backslash) would shift columns on such rows.
-        .option("escape", '"')
-        .option("mode", "PERMISSIVE")
-        .option("columnNameOfCorruptRecord", CORRUPT_RECORD)
-        .csv(path)
+    lines = (
+        spark.read.text(path)
         .withColumn("_row_order", F.monotonically_increasing_id())
         .withColumn("_source_file", F.input_file_name())
     )
+    # The header is the first line of the split that starts the file (the low
+    # 33 bits of monotonically_increasing_id are the row's index in its split).
+    is_header = (F.input_file_block_start() == 0) & (F.col("_row_order").bitwiseAND((1 << 33) - 1) == 0)
+    frame = lines.filter(~is_header & (F.length("value") > 0)).select(
+        F.col("value").alias("_raw_line"), "_row_order", "_source_file"
+    )
     return SourceFrame(spec=spec, path=path, file_columns=header, frame=frame)
+
+
+def _ddl_name(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def parsed_fields(source: SourceFrame) -> Column:
+    """The raw line parsed as a CSV row: every column a string, plus _corrupt_record.
+
+    Types are applied later so that an unparseable value becomes a counted
+    null instead of a silently corrupted row.
+    """
+    ddl = ", ".join(f"{_ddl_name(name)} STRING" for name in (*source.file_columns, CORRUPT_RECORD))
+    return F.from_csv(F.col("_raw_line"), ddl, csv_options())
 
 
 # ---------------------------------------------------------------------------
@@ -332,71 +445,86 @@ def read_source(spark: SparkSession, spec: SourceSpec, path: str) -> SourceFrame
 # ---------------------------------------------------------------------------
 
 
-def raw_record(file_columns: Sequence[str]) -> Column:
-    """The row as it was in the file: the malformed line, or the fields re-quoted as CSV."""
-    fields = F.struct(*[F.col(f"`{name}`") for name in file_columns])
-    return F.coalesce(F.col(CORRUPT_RECORD), F.to_csv(fields, {"quote": '"', "escape": '"'}))
-
-
 def classify_rows(source: SourceFrame) -> DataFrame:
     """Tag every input row: valid, duplicate (exact copy of an earlier row) or quarantined.
 
-    Adds `_status`, `_reason` and `_raw_record` (only for quarantined rows) and
-    the canonical columns of the spec. Keeps the first row per key in file order.
+    Adds `_status`, `_reason` and `_raw_record` (the raw line, only for
+    quarantined rows) and the canonical columns of the spec. Keeps the first
+    row per key in file order.
     """
     spec = source.spec
     key_column = spec.columns[spec.key]
-    content = [F.col(f"`{name}`") for name in source.file_columns]
-    malformed = F.col(CORRUPT_RECORD).isNotNull()
-    bad_key = ~F.coalesce(F.col(f"`{key_column}`").rlike(SPOTIFY_ID_PATTERN), F.lit(False))
+    field_names = [name for name in source.file_columns]
+    field = lambda name: F.col("_fields").getField(name)  # noqa: E731
+    malformed = field(CORRUPT_RECORD).isNotNull()
+    bad_key = ~F.coalesce(field(key_column).rlike(SPOTIFY_ID_PATTERN), F.lit(False))
     key_reason = f"invalid_{spec.key}: not a 22-character base62 Spotify id"
     field_reason = f"malformed_row: field count differs from the header ({len(source.file_columns)} fields)"
+    reason = F.when(malformed, F.lit(field_reason)).when(bad_key, F.lit(key_reason))
 
-    checked = source.frame.withColumn(
-        "_reason",
-        F.when(malformed, F.lit(field_reason)).when(bad_key, F.lit(key_reason)),
-    )
-    # One shuffle on the key serves both windows (the exact-copy window's keys
-    # are a superset of it). Rows are compared by a 64-bit hash of all their
-    # fields, which sorts far faster than the fields themselves.
-    by_key = Window.partitionBy("_key").orderBy("_row_order")
+    # Only the raw line and what the windows need cross the shuffle; the
+    # fields are parsed again after it (cheaper than shuffling them twice).
+    # One shuffle and one sort serve both windows: rows sorted by (key, content
+    # hash, file order) give each exact copy its rank, and, being clustered by
+    # key, the first row of each key without sorting again. Rows are compared
+    # by a 64-bit hash of all their fields, which sorts far faster than the fields.
     by_content = Window.partitionBy("_key", "_content_hash").orderBy("_row_order")
+    # Ordered like by_content (with a whole-partition frame) so that both
+    # windows need the same single sort, in whichever order Spark plans them.
+    by_key = (
+        Window.partitionBy("_key")
+        .orderBy("_content_hash", "_row_order")
+        .rowsBetween(Window.unboundedPreceding, Window.unboundedFollowing)
+    )
     ranked = (
-        checked.withColumn("_key", F.when(F.col("_reason").isNull(), F.col(f"`{key_column}`")))
-        .withColumn("_content_hash", F.xxhash64(*content))
+        source.frame.withColumn("_fields", parsed_fields(source))
+        .select(
+            "_raw_line",
+            "_row_order",
+            "_source_file",
+            reason.alias("_reason"),
+            F.when(reason.isNull(), field(key_column)).alias("_key"),
+            F.xxhash64(*[field(name) for name in field_names]).alias("_content_hash"),
+        )
         .repartition("_key")
         .withColumn("_copy_rank", F.row_number().over(by_content))
-        .withColumn("_key_rank", F.row_number().over(by_key))
+        .withColumn("_first_of_key", F.min("_row_order").over(by_key))
     )
+    later_row_of_key = F.col("_row_order") != F.col("_first_of_key")
     status = (
         F.when(F.col("_reason").isNotNull(), F.lit("quarantined"))
         .when(F.col("_copy_rank") > 1, F.lit("duplicate"))
-        .when(F.col("_key_rank") > 1, F.lit("quarantined"))
+        .when(later_row_of_key, F.lit("quarantined"))
         .otherwise(F.lit("valid"))
     )
-    reason = F.when(
-        F.col("_reason").isNull() & (F.col("_copy_rank") == 1) & (F.col("_key_rank") > 1),
+    final_reason = F.when(
+        F.col("_reason").isNull() & (F.col("_copy_rank") == 1) & later_row_of_key,
         F.lit(f"conflicting_{spec.key}: differs from an earlier row with the same {spec.key}"),
     ).otherwise(F.col("_reason"))
-    canonical = [F.col(f"`{file_name}`").alias(name) for name, file_name in spec.columns.items()]
-    optional = [
-        (F.col(f"`{file_name}`") if file_name in source.file_columns else F.lit(None).cast("string")).alias(name)
-        for name, file_name in spec.optional_columns.items()
-    ]
-    genres = [
-        (F.col(f"`{name}`") if name in source.file_columns else F.lit(None).cast("string")).alias(name)
-        for name in spec.genre_columns
-    ]
-    classified = ranked.withColumn("_status", status).withColumn("_reason", reason)
+
+    def column_or_null(file_name: str) -> Column:
+        return field(file_name) if file_name in source.file_columns else F.lit(None).cast("string")
+
+    canonical = [field(file_name).alias(name) for name, file_name in spec.columns.items()]
+    optional = [column_or_null(file_name).alias(name) for name, file_name in spec.optional_columns.items()]
+    listed = [column_or_null(name).alias(name) for name in (*spec.genre_columns, *spec.artist_name_columns)]
+    classified = (
+        ranked.withColumn("_status", status)
+        .withColumn("_reason", final_reason)
+        .withColumn("_fields", parsed_fields(source))
+    )
     return classified.select(
         *canonical,
         *optional,
-        *genres,
+        *listed,
         "_status",
         "_reason",
         "_source_file",
         "_row_order",
-        F.when(F.col("_status") == "quarantined", raw_record(source.file_columns)).alias("_raw_record"),
+        # The shuffle key: the id of a row that passed the id check. The joins
+        # use it so that they reuse this shuffle instead of adding their own.
+        "_key",
+        F.when(F.col("_status") == "quarantined", F.col("_raw_line")).alias("_raw_record"),
     )
 
 
@@ -405,9 +533,15 @@ def classify_rows(source: SourceFrame) -> DataFrame:
 
 
 def whole_number_sql(column: str, sql_type: str) -> str:
-    """'42', ' 42 ', '42.0', '4.2e1' -> 42; 'N/A', '4.5', '' or out of range -> null."""
-    as_decimal = f"try_cast(trim(`{column}`) AS DECIMAL(38, 6))"
-    return f"CASE WHEN {as_decimal} = floor({as_decimal}) THEN try_cast({as_decimal} AS {sql_type}) END"
+    """'42', ' 42 ', '42.0', '4.2e1' -> 42; 'N/A', '4.5', '' or out of range -> null.
+
+    Plain integers take the fast path (a direct cast); only the rest pay for
+    the exact decimal parse.
+    """
+    value = f"trim(`{column}`)"
+    as_decimal = f"try_cast({value} AS DECIMAL(38, 6))"
+    exact = f"CASE WHEN {as_decimal} = floor({as_decimal}) THEN try_cast({as_decimal} AS {sql_type}) END"
+    return f"coalesce(try_cast({value} AS {sql_type}), {exact})"
 
 
 def boolean_sql(column: str) -> str:
@@ -460,45 +594,89 @@ def _present(column: str) -> Column:
     return F.col(column).isNotNull() & (F.trim(F.col(column)) != "")
 
 
-def with_typed_columns(frame: DataFrame, typed: dict[str, str]) -> DataFrame:
-    """Replace raw string columns by typed ones; flag present-but-unparseable values.
+def with_typed_columns(
+    frame: DataFrame,
+    typed: dict[str, str],
+    ranges: dict[str, tuple[float | None, float | None]] | None = None,
+    no_value: dict[str, int] | None = None,
+    finite: Sequence[str] = (),
+) -> DataFrame:
+    """Replace raw string columns by typed ones; flag what could not be kept.
 
     typed maps column -> SQL expression over the raw column. The flag column
-    `_unparseable__<column>` is 1 when the raw value was present and parsed to null.
+    `_unparseable__<column>` is 1 when the raw value was present and parsed to
+    null (or, for `finite` columns, to NaN or infinity); `_out_of_range__<column>`
+    is 1 when it parsed but lies outside its (lowest, highest) range, and is
+    then nulled. A `no_value` marker (Spotify's key -1) becomes null without a
+    flag. Each value is parsed once, in its own projection: the flags and the
+    range check then read the parsed column instead of repeating the parse.
     """
-    for column, expression in typed.items():
-        frame = frame.withColumn(f"_typed__{column}", F.expr(expression))
-        frame = frame.withColumn(
-            f"_unparseable__{column}",
-            (_present(column) & F.col(f"_typed__{column}").isNull()).cast("int"),
-        )
-        frame = frame.withColumn(column, F.col(f"_typed__{column}")).drop(f"_typed__{column}")
-    return frame
+    ranges, no_value = ranges or {}, no_value or {}
+    parsed = frame.withColumns({f"_typed__{column}": F.expr(expression) for column, expression in typed.items()})
+    flags: dict[str, Column] = {}
+    values: dict[str, Column] = {}
+    for column in typed:
+        value = F.col(f"_typed__{column}")
+        if column in finite:
+            value = F.when(~F.isnan(value) & (F.abs(value) != float("inf")), value)
+        flags[f"_unparseable__{column}"] = (_present(column) & value.isNull()).cast("int")
+        if column in ranges:
+            lowest, highest = ranges[column]
+            inside = F.lit(True)
+            if lowest is not None:
+                inside = inside & (value >= lowest)
+            if highest is not None:
+                inside = inside & (value <= highest)
+            flags[f"_out_of_range__{column}"] = (value.isNotNull() & ~inside).cast("int")
+            value = F.when(inside, value)
+        if column in no_value:
+            value = F.when(value != no_value[column], value)
+        values[column] = value
+    return (
+        parsed.withColumns(flags)
+        .withColumns(values)
+        .drop(*[f"_typed__{column}" for column in typed])
+    )
 
 
-def type_albums(classified: DataFrame) -> DataFrame:
+def _non_empty_list(columns: Sequence[str]) -> Column:
+    """The non-empty cells of numbered columns (genre_0.., artist_0..) as an array, in order."""
+    listed = ", ".join(f"`{name}`" for name in columns)
+    return F.expr(f"filter(array({listed}), v -> v IS NOT NULL AND trim(v) != '')")
+
+
+def type_albums(classified: DataFrame, spec: SourceSpec) -> DataFrame:
     raw = classified.withColumnRenamed("release_date", "_raw_release_date")
     dated = with_release_date(raw, "_raw_release_date")
     dated = dated.withColumn(
         "_unparseable__release_date",
         (_present("_raw_release_date") & F.col("release_date").isNull()).cast("int"),
     ).drop("_raw_release_date")
+    if spec.artist_name_columns:
+        # Kaggle layout: artist_0..artist_11 are the credited artists' names.
+        dated = dated.withColumn("artist_names", _non_empty_list(spec.artist_name_columns)).drop(
+            *spec.artist_name_columns
+        )
+    else:
+        # Workshop layout: the joined artist's name alone (set after the join).
+        dated = dated.withColumn("artist_names", F.lit(None).cast("array<string>"))
     return with_typed_columns(
         dated,
         {
             "duration_ms": whole_number_sql("duration_ms", "INT"),
             "album_popularity": whole_number_sql("album_popularity", "INT"),
+            "total_tracks": whole_number_sql("total_tracks", "INT"),
+            "track_number": whole_number_sql("track_number", "INT"),
         },
+        ranges={"total_tracks": (1, None), "track_number": (1, None)},
     )
 
 
 def type_artists(classified: DataFrame, spec: SourceSpec) -> DataFrame:
     if spec.genre_columns:
         # Kaggle layout: genre_0..genre_6, empty cells dropped; genre is the first one.
-        listed = ", ".join(f"`{name}`" for name in spec.genre_columns)
-        genres = F.expr(f"filter(array({listed}), g -> g IS NOT NULL AND trim(g) != '')")
-        with_genres = classified.withColumn("genres", genres).withColumn("genre", F.expr("get(genres, 0)"))
-        with_genres = with_genres.drop(*spec.genre_columns)
+        with_genres = classified.withColumn("genres", _non_empty_list(spec.genre_columns))
+        with_genres = with_genres.withColumn("genre", F.expr("get(genres, 0)")).drop(*spec.genre_columns)
     else:
         with_genres = classified.withColumn(
             "genres",
@@ -514,8 +692,6 @@ def type_artists(classified: DataFrame, spec: SourceSpec) -> DataFrame:
 
 
 def type_tracks(classified: DataFrame, spec: SourceSpec) -> DataFrame:
-    if "explicit" not in classified.columns:
-        classified = classified.withColumn("explicit", F.lit(None).cast("string"))
     return with_typed_columns(
         classified,
         {
@@ -525,11 +701,31 @@ def type_tracks(classified: DataFrame, spec: SourceSpec) -> DataFrame:
     )
 
 
-def enrich_albums(albums: DataFrame, artists: DataFrame, tracks: DataFrame) -> DataFrame:
-    """LEFT JOIN album-track rows to the valid artists and tracks; flag orphans.
+def decimal_sql(column: str) -> str:
+    """'0.52', ' 0.52 ', '5.2e-1' -> 0.52; 'N/A', '' -> null ('NaN', 'Infinity': see `finite`)."""
+    return f"try_cast(trim(`{column}`) AS DOUBLE)"
+
+
+INTEGER_FEATURES = ("key", "mode", "time_signature")
+
+
+def type_features(classified: DataFrame, spec: SourceSpec) -> DataFrame:
+    typed = {
+        name: whole_number_sql(name, "INT") if name in INTEGER_FEATURES else decimal_sql(name)
+        for name in AUDIO_FEATURES
+    }
+    decimals = [name for name in AUDIO_FEATURES if name not in INTEGER_FEATURES]
+    return with_typed_columns(
+        classified, typed, ranges=AUDIO_FEATURE_RANGES, no_value={"key": -1}, finite=decimals
+    )
+
+
+def enrich_albums(albums: DataFrame, artists: DataFrame, tracks: DataFrame, features: DataFrame | None) -> DataFrame:
+    """LEFT JOIN album-track rows to the valid artists, tracks and audio features; flag orphans.
 
     Every album row is kept (whatever its status) so that one cached frame
-    serves the counts, the quarantine and the published table.
+    serves the counts, the quarantine and the published table. Without a
+    features file the feature columns are null and no row is a feature orphan.
     """
     artist_dim = artists.filter(F.col("_status") == "valid").select(
         F.col("artist_id").alias("_artist_key"),
@@ -540,22 +736,40 @@ def enrich_albums(albums: DataFrame, artists: DataFrame, tracks: DataFrame) -> D
         "genres",
         F.lit(True).alias("_artist_found"),
     )
+    # Valid rows have _key = track_id, and every classified frame is already
+    # hash-partitioned by _key into the same number of partitions: joining on
+    # _key needs no further shuffle of albums, tracks or features.
     track_dim = tracks.filter(F.col("_status") == "valid").select(
-        F.col("track_id").alias("_track_key"),
+        F.col("_key").alias("_track_key"),
         "track_popularity",
         "explicit",
         F.lit(True).alias("_track_found"),
     )
     # The artist table is small (37k rows in the real data): broadcast it, which
-    # also keeps album rows in file order and Parquet pages well compressed.
+    # also keeps the album rows' partitioning.
     joined = albums.join(F.broadcast(artist_dim), F.col("artist_id") == F.col("_artist_key"), "left").join(
-        track_dim, F.col("track_id") == F.col("_track_key"), "left"
+        track_dim, F.col("_key") == F.col("_track_key"), "left"
     )
-    return (
-        joined.withColumn("_orphan_artist", F.col("_artist_found").isNull().cast("int"))
-        .withColumn("_orphan_track", F.col("_track_found").isNull().cast("int"))
-        .drop("_artist_key", "_track_key", "_artist_found", "_track_found")
-    )
+    if features is not None:
+        feature_dim = features.filter(F.col("_status") == "valid").select(
+            F.col("_key").alias("_feature_key"), *AUDIO_FEATURES, F.lit(True).alias("_feature_found")
+        )
+        joined = joined.join(feature_dim, F.col("_key") == F.col("_feature_key"), "left")
+        orphan_feature = F.col("_feature_found").isNull().cast("int")
+    else:
+        field_types = {f.name: f.dataType for f in TRACKS_SCHEMA.fields}
+        joined = joined.withColumns({name: F.lit(None).cast(field_types[name]) for name in AUDIO_FEATURES})
+        orphan_feature = F.lit(0)
+    # Workshop layout: the album file names no artists, so the list is the joined artist's name.
+    own_name = F.when(_present("artist_name"), F.array("artist_name")).otherwise(F.array().cast("array<string>"))
+    return joined.withColumns(
+        {
+            "artist_names": F.coalesce(F.col("artist_names"), own_name),
+            "_orphan_artist": F.col("_artist_found").isNull().cast("int"),
+            "_orphan_track": F.col("_track_found").isNull().cast("int"),
+            "_orphan_feature": orphan_feature,
+        }
+    ).drop("_artist_key", "_track_key", "_feature_key", "_artist_found", "_track_found", "_feature_found")
 
 
 def published_tracks(enriched: DataFrame) -> DataFrame:
@@ -580,26 +794,35 @@ def quarantined_rows(frame: DataFrame, source: str, run_id: str) -> DataFrame:
 # ---------------------------------------------------------------------------
 
 
-def file_counts(frame: DataFrame, spec: SourceSpec, path: str, extra_flags: Sequence[str] = ()) -> dict:
-    """One aggregation: rows per status and reason, and flags summed over valid rows."""
-    flags = [c for c in frame.columns if c.startswith("_unparseable__")] + list(extra_flags)
-    rows = (
-        frame.groupBy("_status", "_reason")
-        .agg(F.count(F.lit(1)).alias("rows"), *[F.sum(c).alias(c) for c in flags])
-        .collect()
-    )
+UNPARSEABLE_FLAG = "_unparseable__"
+OUT_OF_RANGE_FLAG = "_out_of_range__"
+
+
+def count_query(frame: DataFrame, role: str, extra_flags: Sequence[str] = ()) -> DataFrame:
+    """Rows per status and reason, with the flags summed, tagged with the role."""
+    flags = [c for c in frame.columns if c.startswith((UNPARSEABLE_FLAG, OUT_OF_RANGE_FLAG))] + list(extra_flags)
+    return frame.groupBy("_status", "_reason").agg(
+        F.count(F.lit(1)).alias("rows"),
+        # Flags count valid rows only: a quarantined row's values are not published.
+        F.to_json(
+            F.struct(*[F.sum(F.when(F.col("_status") == "valid", F.col(c)).otherwise(0)).alias(c) for c in flags])
+        ).alias("flags"),
+    ).select(F.lit(role).alias("role"), "_status", "_reason", "rows", "flags")
+
+
+def file_counts(rows: Sequence, spec: SourceSpec, path: str) -> dict:
+    """The per-file accounting from the rows of count_query."""
     by_status = {"valid": 0, "duplicate": 0, "quarantined": 0}
     reasons: dict[str, int] = {}
-    flag_totals = {c: 0 for c in flags}
+    flag_totals: dict[str, int] = {}
     for row in rows:
         by_status[row["_status"]] += row["rows"]
         if row["_status"] == "quarantined":
             reasons[row["_reason"]] = reasons.get(row["_reason"], 0) + row["rows"]
-        if row["_status"] == "valid":
-            for c in flags:
-                flag_totals[c] += row[c] or 0
+        for name, value in json.loads(row["flags"]).items():
+            flag_totals[name] = flag_totals.get(name, 0) + (value or 0)
     input_rows = sum(by_status.values())
-    return {
+    counts = {
         "file": path,
         "layout_file_name": spec.file_name,
         "input_rows": input_rows,
@@ -608,26 +831,39 @@ def file_counts(frame: DataFrame, spec: SourceSpec, path: str, extra_flags: Sequ
         "duplicate_rows_removed": by_status["duplicate"],
         "quarantine_reasons": dict(sorted(reasons.items())),
         "unparseable_values": {
-            c.removeprefix("_unparseable__"): n for c, n in flag_totals.items() if c.startswith("_unparseable__")
+            c.removeprefix(UNPARSEABLE_FLAG): n for c, n in flag_totals.items() if c.startswith(UNPARSEABLE_FLAG)
         },
-        "_flags": {c: n for c, n in flag_totals.items() if not c.startswith("_unparseable__")},
     }
+    out_of_range = {
+        c.removeprefix(OUT_OF_RANGE_FLAG): n for c, n in flag_totals.items() if c.startswith(OUT_OF_RANGE_FLAG)
+    }
+    if out_of_range:
+        counts["out_of_range_values"] = out_of_range
+    counts["_flags"] = {c: n for c, n in flag_totals.items() if not c.startswith((UNPARSEABLE_FLAG, OUT_OF_RANGE_FLAG))}
+    return counts
 
 
 def _rate(numerator: int, denominator: int) -> float:
     return round(numerator / denominator, 6) if denominator else 0.0
 
 
-def build_summary(config: EtlConfig, run_id: str, files: dict[str, dict]) -> dict:
+def build_summary(
+    config: EtlConfig, run_id: str, files: dict[str, dict], not_given: dict[str, str], ignored: dict[str, str]
+) -> dict:
     albums = files["albums"]
     output_rows = albums["kept_rows"]
-    orphan_artist = albums["_flags"]["_orphan_artist"]
-    orphan_track = albums["_flags"]["_orphan_track"]
+    flags = albums["_flags"]
     for counts in files.values():
         counts.pop("_flags", None)
         total = counts["kept_rows"] + counts["quarantined_rows"] + counts["duplicate_rows_removed"]
         if total != counts["input_rows"]:  # an internal bug, never bad data
             raise AssertionError(f"accounting broken for {counts['file']}: {counts}")
+    orphans = {}
+    for kind in ("artist", "track", "feature"):
+        if kind == "feature" and "features" not in files:
+            continue
+        orphans[f"{kind}_rows"] = flags[f"_orphan_{kind}"]
+        orphans[f"{kind}_rate"] = _rate(flags[f"_orphan_{kind}"], output_rows)
     return {
         "job": "spotify_etl",
         "job_name": config.job_name,
@@ -643,13 +879,10 @@ def build_summary(config: EtlConfig, run_id: str, files: dict[str, dict]) -> dic
             f"{albums['input_rows']} input = {output_rows} output + {albums['quarantined_rows']} quarantined"
             f" + {albums['duplicate_rows_removed']} duplicates"
         ),
-        "orphans": {
-            "artist_rows": orphan_artist,
-            "artist_rate": _rate(orphan_artist, output_rows),
-            "track_rows": orphan_track,
-            "track_rate": _rate(orphan_track, output_rows),
-        },
+        "orphans": orphans,
         "files": files,
+        "files_not_given": not_given,
+        "files_ignored": ignored,
     }
 
 
@@ -683,7 +916,14 @@ def evaluate_gates(summary: dict, config: EtlConfig) -> list[dict]:
             ),
         }
     )
-    for kind, threshold in (("artist", config.max_orphan_artist_rate), ("track", config.max_orphan_track_rate)):
+    thresholds = {
+        "artist": config.max_orphan_artist_rate,
+        "track": config.max_orphan_track_rate,
+        "feature": config.max_orphan_feature_rate,
+    }
+    for kind, threshold in thresholds.items():
+        if f"{kind}_rate" not in summary["orphans"]:
+            continue  # no features file: nothing to match against
         rate = summary["orphans"][f"{kind}_rate"]
         gates.append(
             {
@@ -710,6 +950,13 @@ def failed_gates_message(gates: list[dict]) -> str:
 # ---------------------------------------------------------------------------
 
 
+# HotSpot never JIT-compiles a method over 8000 bytecodes: whole-stage code
+# that large (typing the wide albums and features rows) runs interpreted, 4-5x
+# slower. With this limit Spark splits such stages instead (Spark's own advice
+# for HotSpot; measured: typing 440k feature rows 6.1 s -> 1.1 s).
+HOTSPOT_HUGE_METHOD_LIMIT = "8000"
+
+
 def shuffle_partitions_for(input_bytes: int, parallelism: int) -> int:
     """About 64 MB of CSV per shuffle partition, never fewer than the cores."""
     return max(parallelism, min(400, math.ceil(input_bytes / (64 * 1024 * 1024))))
@@ -719,12 +966,28 @@ def log(message: str) -> None:
     print(f"[spotify_etl] {message}", flush=True)
 
 
+TYPERS = {"artists": type_artists, "tracks": type_tracks, "features": type_features}
+
+
 def run(spark: SparkSession, config: EtlConfig) -> dict:
     """Read, validate, join, gate, publish. Returns the run summary (also written as JSON)."""
     started = time.time()
     run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
     sources = resolve_sources(spark, config.source_path)
+    not_given = {
+        role: (
+            f"no {WORKSHOP_LAYOUT[role].file_name} or {KAGGLE_LAYOUT[role].file_name} in {config.source_path}: "
+            "its columns are null"
+        )
+        for role in OPTIONAL_ROLES
+        if role not in sources
+    }
+    ignored = ignored_files(spark, config.source_path)
     log("inputs: " + ", ".join(f"{role}={path}" for role, (_, path) in sources.items()))
+    for role, why in not_given.items():
+        log(f"{role} file not given: {why}")
+    for name, why in ignored.items():
+        log(f"ignoring {name}: {why}")
     frames = {role: read_source(spark, spec, path) for role, (spec, path) in sources.items()}
     input_bytes = sum(path_size(spark, path) for _, path in sources.values())
     spark.conf.set(
@@ -732,26 +995,35 @@ def run(spark: SparkSession, config: EtlConfig) -> dict:
         str(shuffle_partitions_for(input_bytes, spark.sparkContext.defaultParallelism)),
     )
     spark.conf.set("spark.sql.adaptive.enabled", "true")
+    # Cached plans keep their hash partitioning by _key (AQE may not re-plan
+    # it away), so the joins on _key reuse the classification's shuffle.
+    spark.conf.set("spark.sql.optimizer.canChangeCachedPlanOutputPartitioning", "false")
+    spark.conf.set("spark.sql.codegen.hugeMethodLimit", HOTSPOT_HUGE_METHOD_LIMIT)
 
-    artists = type_artists(classify_rows(frames["artists"]), frames["artists"].spec).persist(
-        StorageLevel.MEMORY_AND_DISK
-    )
-    tracks = type_tracks(classify_rows(frames["tracks"]), frames["tracks"].spec).persist(
-        StorageLevel.MEMORY_AND_DISK
-    )
-    albums = enrich_albums(type_albums(classify_rows(frames["albums"])), artists, tracks).persist(
-        StorageLevel.MEMORY_AND_DISK
-    )
+    typed = {
+        role: TYPERS[role](classify_rows(frames[role]), frames[role].spec).persist(StorageLevel.MEMORY_AND_DISK)
+        for role in sources
+        if role != "albums"
+    }
+    albums = enrich_albums(
+        type_albums(classify_rows(frames["albums"]), frames["albums"].spec),
+        typed["artists"],
+        typed["tracks"],
+        typed.get("features"),
+    ).persist(StorageLevel.MEMORY_AND_DISK)
+    everything = {"albums": albums, **typed}
     try:
         log("validating, de-duplicating and joining (one pass over each input)")
+        queries = [
+            count_query(frame, role, ("_orphan_artist", "_orphan_track", "_orphan_feature") if role == "albums" else ())
+            for role, frame in everything.items()
+        ]
+        counted = functools.reduce(DataFrame.unionByName, queries).collect()
         files = {
-            "albums": file_counts(
-                albums, frames["albums"].spec, sources["albums"][1], ("_orphan_artist", "_orphan_track")
-            ),
-            "artists": file_counts(artists, frames["artists"].spec, sources["artists"][1]),
-            "tracks": file_counts(tracks, frames["tracks"].spec, sources["tracks"][1]),
+            role: file_counts([r for r in counted if r["role"] == role], sources[role][0], sources[role][1])
+            for role in everything
         }
-        summary = build_summary(config, run_id, files)
+        summary = build_summary(config, run_id, files, not_given, ignored)
         log(summary["accounting"])
         gates = evaluate_gates(summary, config)
         summary["gates"] = gates
@@ -760,10 +1032,8 @@ def run(spark: SparkSession, config: EtlConfig) -> dict:
         # The quarantine is written even when a gate fails: it is what explains the failure.
         rejected = ", ".join(f"{counts['quarantined_rows']} {role}" for role, counts in files.items())
         log(f"writing the quarantine ({rejected} rows) to {config.quarantine_path}")
-        quarantine = (
-            quarantined_rows(albums, "albums", run_id)
-            .unionByName(quarantined_rows(artists, "artists", run_id))
-            .unionByName(quarantined_rows(tracks, "tracks", run_id))
+        quarantine = functools.reduce(
+            DataFrame.unionByName, [quarantined_rows(frame, role, run_id) for role, frame in everything.items()]
         )
         quarantine.coalesce(1).write.mode("overwrite").partitionBy("source").parquet(config.quarantine_path)
 
@@ -771,13 +1041,13 @@ def run(spark: SparkSession, config: EtlConfig) -> dict:
             log(f"writing {summary['output_rows']} tracks to {config.target_path}/{TRACKS_TABLE_DIR}/")
             (
                 published_tracks(albums)
-                .repartition("release_year")
-                .sortWithinPartitions("release_year", "artist_id", "album_id", "track_id")
+                .repartition(PARTITION_COLUMN)
+                .sortWithinPartitions(PARTITION_COLUMN, "artist_id", "album_id", "track_id")
                 .write.mode("overwrite")
                 # Reruns replace the partitions they write and leave the others alone.
                 .option("partitionOverwriteMode", "dynamic")
                 .option("compression", "snappy")
-                .partitionBy("release_year")
+                .partitionBy(PARTITION_COLUMN)
                 .parquet(f"{config.target_path}/{TRACKS_TABLE_DIR}")
             )
         summary["status"] = "succeeded" if passed else "failed"
@@ -789,7 +1059,7 @@ def run(spark: SparkSession, config: EtlConfig) -> dict:
             raise DataQualityError(failed_gates_message(gates) + " (nothing was published to tracks/)")
         return summary
     finally:
-        for frame in (albums, artists, tracks):
+        for frame in everything.values():
             frame.unpersist()
 
 
@@ -848,6 +1118,7 @@ def local_spark_session(master: str = "local[*]", shuffle_partitions: int | None
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.parquet.compression.codec", "snappy")
+        .config("spark.sql.codegen.hugeMethodLimit", HOTSPOT_HUGE_METHOD_LIMIT)
     )
     if shuffle_partitions:
         builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))

@@ -59,7 +59,9 @@ def discover_table(name: str, location: str) -> CatalogTable | None:
     if sample_file is None:
         return None
     keys = keys or []
-    key_types = [(key, _partition_type([values[i] for values in partitions])) for i, key in enumerate(keys)]
+    # The Glue crawler registers every hive partition key as a string (even
+    # release_year=2015), so a query that forgets TRY_CAST must fail here too.
+    key_types = [(key, "VARCHAR") for key in keys]
     with duckdb.connect() as connection:
         described = connection.execute("DESCRIBE SELECT * FROM read_parquet(?)", [sample_file]).fetchall()
     columns = [(row[0], row[1]) for row in described if row[0] not in keys]
@@ -71,11 +73,6 @@ def discover_table(name: str, location: str) -> CatalogTable | None:
         partitions=sorted(partitions, key=_partition_sort_key),
         files=sum(partitions.values()),
     )
-
-
-def _partition_type(values: list[str]) -> str:
-    known = [v for v in values if v != HIVE_DEFAULT_PARTITION]
-    return "INTEGER" if known and all(INTEGER.match(v) for v in known) else "VARCHAR"
 
 
 def _partition_sort_key(values: tuple[str, ...]):

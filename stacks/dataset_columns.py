@@ -1,24 +1,39 @@
-"""The tracks table's columns as the QuickSight dataset declares them."""
+"""The tracks table's columns as the QuickSight dataset declares them.
 
-# The tracks table as QuickSight sees it. QuickSight has no array type, so
-# `genres` is left out. The crawler registers hive partition keys as strings,
-# hence release_year is a STRING here.
-TRACKS_INPUT_COLUMNS = {
-    "track_id": "STRING",
-    "track_name": "STRING",
-    "duration_ms": "INTEGER",
-    "track_popularity": "INTEGER",
-    "explicit": "BOOLEAN",
-    "album_id": "STRING",
-    "album_name": "STRING",
-    "label": "STRING",
-    "album_popularity": "INTEGER",
-    "release_date": "DATETIME",
-    "release_date_precision": "STRING",
-    "artist_id": "STRING",
-    "artist_name": "STRING",
-    "artist_popularity": "INTEGER",
-    "followers": "INTEGER",
-    "genre": "STRING",
-    "release_year": "STRING",
+Derived from the Glue script's output schema (TRACKS_SCHEMA), the one place
+the contract is written, so the dataset cannot drift from the table.
+"""
+
+from __future__ import annotations
+
+from local_pipeline.paths import glue_script
+
+# Spark type name -> QuickSight input column type.
+QUICKSIGHT_TYPES = {
+    "string": "STRING",
+    "int": "INTEGER",
+    "bigint": "INTEGER",
+    "double": "DECIMAL",
+    "boolean": "BOOLEAN",
+    "date": "DATETIME",
 }
+
+
+def tracks_input_columns() -> dict[str, str]:
+    """Column -> QuickSight type, in the table's order.
+
+    QuickSight has no array type, so array columns (genres, artist_names) are
+    left out. The crawler registers hive partition keys as strings, hence the
+    partition column (release_year) is a STRING here.
+    """
+    etl = glue_script()
+    columns = {}
+    for field in etl.TRACKS_SCHEMA.fields:
+        if field.name == etl.PARTITION_COLUMN:
+            columns[field.name] = "STRING"
+        elif field.dataType.typeName() != "array":
+            columns[field.name] = QUICKSIGHT_TYPES[field.dataType.simpleString()]
+    return columns
+
+
+TRACKS_INPUT_COLUMNS = tracks_input_columns()

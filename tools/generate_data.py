@@ -1,5 +1,9 @@
 """Generate a synthetic, deterministic Spotify 2023 dataset with real-world mess.
 
+Both layouts hold the same data: the workshop layout (albums.csv, artists.csv,
+track.csv, features.csv) and the unchanged Kaggle download (its five files,
+including the pre-joined spotify_data_12_20_2023.csv the job must ignore).
+
 Scale factor 1 is about the size of the Kaggle "Spotify Dataset 2023"
 (440,000 album-track rows, 37,000 artists). The shipped sample in data/ is
 scale 0.01 with the default seed:
@@ -12,8 +16,11 @@ The mess is deliberate and mirrors what the real files contain: embedded commas
 and doubled quotes, Cyrillic/CJK/emoji names, CRLF line endings (albums), a
 UTF-8 byte-order mark (artists), empty names, an artist named like a
 timestamp, four release-date formats, 'N/A' and empty numbers, exact duplicate
-rows, conflicting rows, malformed rows, invalid ids and ids missing from the
-other files.
+rows, conflicting rows, malformed rows, invalid ids (some with leading or
+trailing spaces and tabs, so quarantined raw lines can be checked byte for
+byte) and ids missing from the other files. Audio features add 'N/A' and empty
+values, values outside Spotify's documented ranges, key -1 (no key detected)
+and feature rows for tracks that are in no album.
 """
 
 from __future__ import annotations
@@ -62,6 +69,15 @@ LABELS = [
     "Sub Pop", "Domino, Ltd.", 'Label "Indie" Records', "Мелодия", "エイベックス", "",
 ]
 ALBUM_TYPES = ["album", "single", "compilation"]
+FEATURES_HEADER = [
+    "danceability", "energy", "key", "loudness", "mode", "speechiness", "acousticness", "instrumentalness",
+    "liveness", "valence", "tempo", "type", "id", "uri", "track_href", "analysis_url", "duration_ms",
+    "time_signature",
+]
+FEATURE_ID_INDEX = FEATURES_HEADER.index("id")
+# Values outside the documented ranges, as exports sometimes carry them.
+OUT_OF_RANGE = {"danceability": "1.5", "energy": "-0.2", "loudness": "3.5", "tempo": "-1", "time_signature": "0",
+                "key": "12", "mode": "2", "valence": "7"}
 
 
 def clamp(value: int) -> int:
@@ -99,6 +115,34 @@ def release_date(rng: random.Random) -> str:
     if roll < 0.985:
         return rng.choice(["", "N/A", "unknown"])
     return f"{year}-02-30"  # matches the pattern, is no date
+
+
+def unit(rng: random.Random) -> str:
+    return f"{rng.random():.4f}".rstrip("0").rstrip(".") or "0"
+
+
+def audio_features(rng: random.Random, track_id: str, duration_ms: str) -> list[str]:
+    """One row of spotify_features_data_2023.csv, with a little mess."""
+    values = {
+        "danceability": unit(rng), "energy": unit(rng), "key": str(rng.randint(-1, 11)),
+        "loudness": f"{-rng.uniform(0.5, 35):.3f}", "mode": str(rng.randint(0, 1)),
+        "speechiness": f"{rng.random() * 0.4:.4f}", "acousticness": unit(rng),
+        "instrumentalness": f"{rng.random() ** 4:.6f}", "liveness": f"{rng.uniform(0.02, 0.9):.4f}",
+        "valence": unit(rng), "tempo": f"{rng.uniform(60, 200):.3f}",
+        "time_signature": rng.choice(["4", "4", "4", "4", "3", "5"]),
+    }
+    roll = rng.random()
+    column = rng.choice(list(values))
+    if roll < 0.01:
+        values[column] = rng.choice(["N/A", "", "NaN"])
+    elif roll < 0.015:
+        values[column] = OUT_OF_RANGE.get(column, "-3")
+    values["type"], values["id"] = "audio_features", track_id
+    values["uri"] = f"spotify:track:{track_id}"
+    values["track_href"] = f"https://api.spotify.com/v1/tracks/{track_id}"
+    values["analysis_url"] = f"https://api.spotify.com/v1/audio-analysis/{track_id}"
+    values["duration_ms"] = duration_ms
+    return [values[name] for name in FEATURES_HEADER]
 
 
 def artist_name(rng: random.Random) -> str:
@@ -140,6 +184,7 @@ def generate(scale: float, seed: int, layout: str, output: str) -> dict[str, int
 
     album_rows: list[list[str]] = []
     track_rows: list[list[str]] = []
+    feature_rows: list[list[str]] = []
     while len(album_rows) < n_rows:
         artist = rng.choices(artists, cum_weights=cumulative_weights)[0]
         # About 2 % of albums point at an artist that artists.csv does not list.
@@ -157,28 +202,36 @@ def generate(scale: float, seed: int, layout: str, output: str) -> dict[str, int
             duration_ms = number_or_mess(rng, duration)
             duration_sec = f"{duration / 1000:.3f}"
             name = track_name(rng)
+            featured = rng.sample(artists, k=rng.choice([0, 0, 0, 1, 1, 2]))
+            credited = [artist["name"]] + [a["name"] for a in featured if a["id"] != artist["id"]]
             if layout == "kaggle":
-                feat = [artist_id] + [artist["id"] for artist in rng.sample(artists, k=rng.choice([0, 0, 1]))]
-                feat += [""] * (12 - len(feat))
+                # artist_0..artist_11 hold the credited artists' names; empty cells are absent artists.
+                names = (credited + [""] * 12)[:12]
                 album_rows.append(
-                    [name, track_id, str(number), duration_ms, album_type, repr([artist["name"]]), str(total_tracks),
-                     album_name, date, label, album_popularity, album_id, artist_id, *feat, duration_sec]
+                    [name, track_id, str(number), duration_ms, album_type, repr(credited), str(total_tracks),
+                     album_name, date, label, album_popularity, album_id, artist_id, *names, duration_sec]
                 )
             else:
                 album_rows.append(
-                    [name, track_id, duration_ms, album_name, date, label, album_popularity, album_id, artist_id,
-                     duration_sec]
+                    [name, track_id, str(number), duration_ms, album_type, str(total_tracks), album_name, date, label,
+                     album_popularity, album_id, artist_id, duration_sec]
                 )
             # About 1 % of tracks are missing from the track file.
             if rng.random() >= 0.01:
                 popularity = number_or_mess(rng, clamp(round(artist["base_popularity"] + rng.gauss(-5, 15))))
                 explicit = rng.choice(["True", "False", "False", "False"])
-                track_rows.append([track_id, popularity] + ([explicit] if layout == "kaggle" else []))
+                track_rows.append([track_id, popularity, explicit])
+            # About 2 % of tracks have no audio features; a few feature rows are for no album track.
+            if rng.random() >= 0.02:
+                feature_rows.append(audio_features(rng, track_id, str(duration)))
+            if rng.random() < 0.002:
+                feature_rows.append(audio_features(rng, spotify_id(rng), str(duration)))
             if len(album_rows) >= n_rows:
                 break
 
     album_rows = inject_mess(rng, album_rows, id_index=1)
     track_rows = inject_mess(rng, track_rows, id_index=0)
+    feature_rows = inject_mess(rng, feature_rows, id_index=FEATURE_ID_INDEX)
     if layout == "kaggle":
         artist_header = ["id", "name", "artist_popularity", "artist_genres", "followers"] + [
             f"genre_{i}" for i in range(7)
@@ -200,19 +253,37 @@ def generate(scale: float, seed: int, layout: str, output: str) -> dict[str, int
         album_header = ["track_name", "track_id", "track_number", "duration_ms", "album_type", "artists",
                         "total_tracks", "album_name", "release_date", "label", "album_popularity", "album_id",
                         "artist_id", *[f"artist_{i}" for i in range(12)], "duration_sec"]
-        names = ("spotify-albums_data_2023.csv", "spotify_artist_data_2023.csv", "spotify_tracks_data_2023.csv")
+        names = ("spotify-albums_data_2023.csv", "spotify_artist_data_2023.csv", "spotify_tracks_data_2023.csv",
+                 "spotify_features_data_2023.csv")
         track_header = ["id", "track_popularity", "explicit"]
     else:
-        album_header = ["track_name", "track_id", "duration_ms", "album_name", "release_date", "label",
-                        "album_popularity", "album_id", "artist_id", "duration_sec"]
-        names = ("albums.csv", "artists.csv", "track.csv")
-        track_header = ["track_id", "track_popularity"]
+        album_header = ["track_name", "track_id", "track_number", "duration_ms", "album_type", "total_tracks",
+                        "album_name", "release_date", "label", "album_popularity", "album_id", "artist_id",
+                        "duration_sec"]
+        names = ("albums.csv", "artists.csv", "track.csv", "features.csv")
+        track_header = ["track_id", "track_popularity", "explicit"]
 
     # Albums with Windows line endings, artists re-saved by a spreadsheet (BOM).
     write_csv(os.path.join(output, names[0]), album_header, album_rows, newline="\r\n")
     write_csv(os.path.join(output, names[1]), artist_header, artist_rows, encoding="utf-8-sig")
     write_csv(os.path.join(output, names[2]), track_header, track_rows)
-    return {names[0]: len(album_rows), names[1]: len(artist_rows), names[2]: len(track_rows)}
+    write_csv(os.path.join(output, names[3]), FEATURES_HEADER, feature_rows)
+    counts = {names[0]: len(album_rows), names[1]: len(artist_rows), names[2]: len(track_rows),
+              names[3]: len(feature_rows)}
+    if layout == "kaggle":
+        counts[PREJOINED_FILE] = write_prejoined(os.path.join(output, PREJOINED_FILE), album_header, album_rows)
+    return counts
+
+
+# The Kaggle download's fifth file: albums joined with the others. The job
+# must ignore it; here it repeats the album rows, so reading it would double-count.
+PREJOINED_FILE = "spotify_data_12_20_2023.csv"
+
+
+def write_prejoined(path: str, album_header: list[str], album_rows: list) -> int:
+    rows = [row for row in album_rows if not isinstance(row, MalformedRow)]
+    write_csv(path, album_header, rows)
+    return len(rows)
 
 
 def inject_mess(rng: random.Random, rows: list[list[str]], *, id_index: int, rate: float = 0.005) -> list:
@@ -222,7 +293,10 @@ def inject_mess(rng: random.Random, rows: list[list[str]], *, id_index: int, rat
         roll = rng.random()
         if roll < rate * 0.4:
             bad = list(row)
-            bad[id_index] = rng.choice(["", "NOT-A-SPOTIFY-ID", row[id_index][:21], row[id_index] + "!"])
+            # Leading/trailing spaces, tabs and quotes: the quarantine must keep them byte for byte.
+            bad[id_index] = rng.choice(["", "NOT-A-SPOTIFY-ID", row[id_index][:21], row[id_index] + "!",
+                                        " " + row[id_index], row[id_index] + "\t", f'"{row[id_index]}" ',
+                                        f" «{row[id_index]}» "])
             messy.append(bad)
             continue
         messy.append(row)
@@ -257,7 +331,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--scale", type=float, default=0.01, help="1.0 is about the real dataset (default 0.01)")
     parser.add_argument("--seed", type=int, default=2023)
     parser.add_argument("--layout", choices=["workshop", "kaggle"], default="workshop")
-    parser.add_argument("--output", required=True, help="folder to write the three CSV files to")
+    parser.add_argument("--output", required=True, help="folder to write the CSV files to")
     args = parser.parse_args(argv)
     if args.scale <= 0:
         parser.error("--scale must be greater than 0")

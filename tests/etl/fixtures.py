@@ -102,13 +102,48 @@ KAGGLE_ARTISTS_HEADER = "id,name,artist_popularity,artist_genres,followers," + "
 KAGGLE_TRACKS_HEADER = "id,track_popularity,explicit"
 
 
+FEATURES_HEADER = (
+    "danceability,energy,key,loudness,mode,speechiness,acousticness,instrumentalness,liveness,valence,tempo,type,id,"
+    "uri,track_href,analysis_url,duration_ms,time_signature"
+)
+
+
+def feature_line(track_id: str, danceability="0.5", key="5", loudness="-7.5", mode="1", tempo="120.0",
+                 time_signature="4") -> str:
+    return (f"{danceability},0.6,{key},{loudness},{mode},0.05,0.1,0.0,0.2,0.7,{tempo},audio_features,{track_id},"
+            f"spotify:track:{track_id},https://api.spotify.com/v1/tracks/{track_id},"
+            f"https://api.spotify.com/v1/audio-analysis/{track_id},200000,{time_signature}")
+
+
+FEATURE_LINES = [
+    feature_line(T[1]),  # 1 every value in range
+    feature_line(T[2], danceability="N/A", key="-1"),  # 2 unparseable danceability; key -1 = no key (null, not counted)
+    feature_line(T[3], danceability="1.5", loudness="3.5", time_signature="0"),  # 3 out of range x3
+    feature_line(T[4], tempo="", mode="2"),  # 4 missing tempo; mode out of range
+    feature_line(T[11]),  # 5 a track in no album (unused, not an orphan)
+    feature_line(T[1]),  # 6 exact duplicate of 1
+    feature_line(T[2], danceability="0.9"),  # 7 conflicting with 2
+    feature_line("not-a-track"),  # 8 invalid id
+    "0.5,0.6,5",  # 9 malformed
+]
+# Tracks 5, 6, 7, 8, 10 have no feature row: 5 of 9 published tracks are feature orphans.
+
+
+def write_features(folder: str, name: str = "features.csv") -> str:
+    with open(os.path.join(folder, name), "w", encoding="utf-8", newline="") as handle:
+        handle.write("\n".join([FEATURES_HEADER, *FEATURE_LINES]) + "\n")
+    return folder
+
+
 def write_kaggle_files(folder: str) -> str:
     os.makedirs(folder, exist_ok=True)
-    empty_artists = "," * 10
+    empty_artists = "," * 9
     albums = [
         KAGGLE_ALBUMS_HEADER,
-        f"One,{T[1]},1,200000,album,\"['Кино']\",2,First,2019-05-01,Lbl,30,{AL[1]},{A[1]},{A[1]},{A[2]}{empty_artists},200.0",
-        f"Two,{T[2]},2,100000,album,\"['Кино']\",2,First,2019-05-01,Lbl,30,{AL[1]},{A[1]},{A[1]},{empty_artists},100.0",
+        # artist_0..artist_11 are names: two credited artists, then one (a blank cell is no artist).
+        f"One,{T[1]},1,200000,album,\"['Кино', 'Звери']\",2,First,2019-05-01,Lbl,30,{AL[1]},{A[1]},Кино,Звери,"
+        f"{empty_artists},200.0",
+        f"Two,{T[2]},2,100000,single,\"['Кино']\",2,First,2019-05-01,Lbl,30,{AL[1]},{A[1]},Кино, ,{empty_artists},100.0",
     ]
     artists = [
         KAGGLE_ARTISTS_HEADER,
@@ -119,6 +154,8 @@ def write_kaggle_files(folder: str) -> str:
         ("spotify-albums_data_2023.csv", albums),
         ("spotify_artist_data_2023.csv", artists),
         ("spotify_tracks_data_2023.csv", tracks),
+        # The pre-joined copy the job must ignore (reading it would double-count).
+        ("spotify_data_12_20_2023.csv", albums),
     ):
         with open(os.path.join(folder, name), "w", encoding="utf-8", newline="") as handle:
             handle.write("\n".join(lines) + "\n")

@@ -13,7 +13,9 @@ import types
 import pytest
 
 import spotify_etl
-from tests.etl.fixtures import A, AL, T, write_kaggle_files, write_workshop_files
+from tests.etl.fixtures import (
+    A, AL, FEATURES_HEADER, KAGGLE_ALBUMS_HEADER, T, write_features, write_kaggle_files, write_workshop_files,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "glue_scripts", "spotify_etl.py")
@@ -45,14 +47,22 @@ def workshop_run(spark, tmp_path_factory):
     return {"config": config, "summary": summary, "tracks": read_tracks(spark, config.target_path), "folder": folder}
 
 
+AUDIO_FEATURES = ("danceability", "energy", "key", "loudness", "mode", "speechiness", "acousticness",
+                  "instrumentalness", "liveness", "valence", "tempo", "time_signature")
+
+
 def row(track, name, duration, popularity, album, album_name, label, album_pop, date, precision, artist, artist_name,
         artist_pop, followers, genre, genres, year):
     return {
-        "track_id": T[track], "track_name": name, "duration_ms": duration, "track_popularity": popularity,
-        "explicit": None, "album_id": AL[album], "album_name": album_name, "label": label,
+        "track_id": T[track], "track_name": name, "track_number": None, "duration_ms": duration,
+        "track_popularity": popularity, "explicit": None, "album_id": AL[album], "album_name": album_name,
+        "album_type": None, "total_tracks": None, "label": label,
         "album_popularity": album_pop, "release_date": date, "release_date_precision": precision,
-        "artist_id": A[artist], "artist_name": artist_name, "artist_popularity": artist_pop,
-        "followers": followers, "genre": genre, "genres": genres, "release_year": year,
+        "artist_id": A[artist], "artist_name": artist_name,
+        # Workshop layout: the joined artist's name alone (none for an unnamed or unknown artist).
+        "artist_names": [artist_name] if artist_name else [], "artist_popularity": artist_pop,
+        "followers": followers, "genre": genre, "genres": genres,
+        **{name: None for name in AUDIO_FEATURES}, "release_year": year,
     }
 
 
@@ -88,11 +98,15 @@ def test_parquet_files_carry_the_contract_types(spark, workshop_run):
     one_file = glob.glob(f"{target}/tracks/release_year=2015/*.parquet")[0]
     file_schema = {f.name: f.dataType.simpleString() for f in spark.read.parquet(one_file).schema.fields}
     assert file_schema == {
-        "track_id": "string", "track_name": "string", "duration_ms": "int", "track_popularity": "int",
-        "explicit": "boolean", "album_id": "string", "album_name": "string", "label": "string",
+        "track_id": "string", "track_name": "string", "track_number": "int", "duration_ms": "int",
+        "track_popularity": "int", "explicit": "boolean", "album_id": "string", "album_name": "string",
+        "album_type": "string", "total_tracks": "int", "label": "string",
         "album_popularity": "int", "release_date": "date", "release_date_precision": "string",
-        "artist_id": "string", "artist_name": "string", "artist_popularity": "int", "followers": "bigint",
-        "genre": "string", "genres": "array<string>",
+        "artist_id": "string", "artist_name": "string", "artist_names": "array<string>", "artist_popularity": "int",
+        "followers": "bigint", "genre": "string", "genres": "array<string>",
+        "danceability": "double", "energy": "double", "key": "int", "loudness": "double", "mode": "int",
+        "speechiness": "double", "acousticness": "double", "instrumentalness": "double", "liveness": "double",
+        "valence": "double", "tempo": "double", "time_signature": "int",
     }
     partitions = sorted(os.path.basename(p) for p in glob.glob(f"{target}/tracks/release_year=*"))
     assert partitions == ["release_year=2015", "release_year=2020", "release_year=2021",
@@ -116,10 +130,16 @@ def test_every_input_row_is_accounted_for(workshop_run):
             tracks["duplicate_rows_removed"]) == (11, 7, 3, 1)
     assert summary["orphans"] == {"artist_rows": 1, "artist_rate": round(1 / 9, 6),
                                   "track_rows": 2, "track_rate": round(2 / 9, 6)}
-    assert albums["unparseable_values"] == {"release_date": 2, "duration_ms": 1, "album_popularity": 1}
+    assert albums["unparseable_values"] == {"release_date": 2, "duration_ms": 1, "album_popularity": 1,
+                                            "total_tracks": 0, "track_number": 0}
     assert artists["unparseable_values"] == {"artist_popularity": 1, "followers": 0}
     assert tracks["unparseable_values"] == {"track_popularity": 2, "explicit": 0}
     assert summary["status"] == "succeeded"
+    # No features file: said so, and no feature orphans are counted or gated.
+    assert "features" not in summary["files"]
+    assert summary["files_not_given"]["features"].startswith("no features.csv or spotify_features_data_2023.csv in ")
+    assert [g["name"] for g in summary["gates"]] == ["min_output_rows", "max_quarantine_rate",
+                                                     "max_orphan_artist_rate", "max_orphan_track_rate"]
 
 
 def test_run_summary_is_written_beside_the_table_and_printed(workshop_run, capsys):
@@ -135,7 +155,7 @@ def test_quarantine_keeps_raw_rows_with_reasons(spark, workshop_run):
     got = sorted((r["source"], r["reason"].split(":")[0], r["raw_record"]) for r in quarantine)
     assert got == sorted([
         ("albums", "conflicting_track_id",
-         f"Happy 🎉 Birthday,{T[4]},210000,Album Three,2015,Label,46,{AL[3]},{A[4]},210"),
+         f'Happy 🎉 Birthday,{T[4]},"210000",Album Three,2015,Label,46,{AL[3]},{A[4]},210'),
         ("albums", "invalid_track_id", f"Bad Id,not-a-track-id,1000,Album,2015,Label,1,{AL[7]},{A[1]},1"),
         ("albums", "invalid_track_id", f"No Id,,1000,Album,2015,Label,1,{AL[7]},{A[1]},1"),
         ("albums", "malformed_row", f"Broken,{T[12]},1000"),
@@ -208,16 +228,120 @@ def test_empty_file_is_named(spark, tmp_path):
 
 
 def test_kaggle_download_is_accepted_unchanged(spark, tmp_path):
-    write_kaggle_files(str(tmp_path / "staging"))
-    config = config_for(tmp_path)
+    staging = write_kaggle_files(str(tmp_path / "staging"))
+    write_features(staging, "spotify_features_data_2023.csv")
+    config = config_for(tmp_path, **LENIENT)
     summary = spotify_etl.run(spark, config)
     rows = read_tracks(spark, config.target_path)
     assert [(r["track_id"], r["explicit"], r["track_popularity"], r["genre"], r["genres"], r["followers"],
-             r["release_year"]) for r in rows] == [
-        (T[1], True, 55, "russian rock", ["russian rock", "post-punk"], 1500000, 2019),
-        (T[2], False, 40, "russian rock", ["russian rock", "post-punk"], 1500000, 2019),
+             r["release_year"], r["artist_names"], r["album_type"], r["total_tracks"], r["track_number"],
+             r["danceability"], r["key"]) for r in rows] == [
+        (T[1], True, 55, "russian rock", ["russian rock", "post-punk"], 1500000, 2019, ["Кино", "Звери"], "album", 2,
+         1, 0.5, 5),
+        (T[2], False, 40, "russian rock", ["russian rock", "post-punk"], 1500000, 2019, ["Кино"], "single", 2, 2,
+         None, None),
     ]
     assert summary["files"]["albums"]["layout_file_name"] == "spotify-albums_data_2023.csv"
+    assert summary["files"]["features"]["layout_file_name"] == "spotify_features_data_2023.csv"
+    # The pre-joined fifth file is named as ignored and counted nowhere.
+    assert list(summary["files_ignored"]) == ["spotify_data_12_20_2023.csv"]
+    assert summary["input_rows"] == 2 and summary["files_not_given"] == {}
+
+
+@pytest.fixture(scope="module")
+def features_run(spark, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("features")
+    write_features(write_workshop_files(str(folder / "staging")))
+    config = config_for(folder, **LENIENT, MAX_ORPHAN_FEATURE_RATE="0.6")
+    summary = spotify_etl.run(spark, config)
+    return {"config": config, "summary": summary, "tracks": {r["track_id"]: r for r in
+                                                            read_tracks(spark, config.target_path)}}
+
+
+def test_audio_features_are_typed_ranged_and_left_joined(features_run):
+    tracks = features_run["tracks"]
+    features = lambda n: {name: tracks[T[n]][name] for name in AUDIO_FEATURES}  # noqa: E731
+    assert features(1) == {"danceability": 0.5, "energy": 0.6, "key": 5, "loudness": -7.5, "mode": 1,
+                           "speechiness": 0.05, "acousticness": 0.1, "instrumentalness": 0.0, "liveness": 0.2,
+                           "valence": 0.7, "tempo": 120.0, "time_signature": 4}
+    # N/A danceability and key -1 (no key detected) are null; the first of two conflicting rows wins.
+    assert (features(2)["danceability"], features(2)["key"], features(2)["energy"]) == (None, None, 0.6)
+    # Out of the documented ranges: nulled, the other values kept.
+    assert (features(3)["danceability"], features(3)["loudness"], features(3)["time_signature"],
+            features(3)["energy"]) == (None, None, None, 0.6)
+    assert (features(4)["tempo"], features(4)["mode"], features(4)["key"]) == (None, None, 5)
+    # LEFT join: tracks without a feature row are published with null features; T[11] (no album) is not.
+    assert all(v is None for v in features(5).values()) and T[11] not in tracks
+    assert len(tracks) == 9
+
+
+def test_audio_features_are_counted_and_gated(features_run, spark, tmp_path):
+    summary = features_run["summary"]
+    counts = summary["files"]["features"]
+    assert (counts["input_rows"], counts["kept_rows"], counts["quarantined_rows"],
+            counts["duplicate_rows_removed"]) == (9, 5, 3, 1)
+    assert counts["quarantine_reasons"] == {
+        "conflicting_track_id: differs from an earlier row with the same track_id": 1,
+        "invalid_track_id: not a 22-character base62 Spotify id": 1,
+        "malformed_row: field count differs from the header (18 fields)": 1,
+    }
+    assert {k: v for k, v in counts["unparseable_values"].items() if v} == {"danceability": 1}
+    assert {k: v for k, v in counts["out_of_range_values"].items() if v} == {
+        "danceability": 1, "loudness": 1, "time_signature": 1, "mode": 1}
+    assert summary["orphans"]["feature_rows"] == 5 and summary["orphans"]["feature_rate"] == round(5 / 9, 6)
+    assert summary["files_not_given"] == {}
+    gate = next(g for g in summary["gates"] if g["name"] == "max_orphan_feature_rate")
+    assert (gate["threshold"], gate["passed"]) == (0.6, True)
+
+    write_features(write_workshop_files(str(tmp_path / "staging")))
+    with pytest.raises(spotify_etl.DataQualityError, match="data-quality gate max_orphan_feature_rate failed: "
+                                                           r"55.56% of output rows have no matching feature"):
+        spotify_etl.run(spark, config_for(tmp_path, **LENIENT))
+
+
+def test_two_layouts_at_once_is_an_error_naming_both_files_and_the_ways_out(spark, tmp_path):
+    staging = write_workshop_files(str(tmp_path / "staging"))
+    write_kaggle_files(staging)
+    with pytest.raises(spotify_etl.AmbiguousInputError) as failure:
+        spotify_etl.run(spark, config_for(tmp_path))
+    message = str(failure.value)
+    assert "albums.csv, artists.csv, track.csv (workshop sample)" in message
+    assert ("spotify-albums_data_2023.csv, spotify_artist_data_2023.csv, spotify_tracks_data_2023.csv "
+            "(Kaggle download)") in message
+    assert "Remove one set of files, or deploy with -c deploySampleData=false" in message
+    assert not os.path.exists(tmp_path / "warehouse")
+
+
+# Fields that begin or end with spaces, tabs and quotes, and non-ASCII text:
+# each line has an invalid id, so it is quarantined and must come back byte for byte.
+RAW_LINES = {
+    "albums.csv": [
+        f' \tLead Tab, {T[11]},"  1000  ",  "Album ""Q"" ",2015,Label ,1,{AL[9]},{A[1]},1\t',
+        f'"  Привет, мир  ",{T[11]}\t,1000,夜に駆ける ,2015, "Lbl",1,{AL[9]},{A[1]}, 1 ',
+    ],
+    "artists.csv": [f' {A[50]} , "Name, with comma" ,1,2,\tpop\t', f'"{A[51]} ",🔥 ,1,2,'],
+    "track.csv": [f"\t{T[11]},5 ", f'"{T[12]} " ,"7"'],
+    "features.csv": [f" {T[11]},".join(line.split(f"{T[1]},", 1)) for line in [
+        "0.5,0.6,5,-7.5,1,0.05,0.1,0.0,0.2,0.7,120.0,audio_features," + T[1] + ",x,y,z,1, 4 "]],
+}
+
+
+def test_quarantine_keeps_raw_lines_byte_for_byte_in_every_file(spark, tmp_path):
+    staging = write_features(write_workshop_files(str(tmp_path / "staging")))
+    for name, lines in RAW_LINES.items():
+        newline = "\r\n" if name == "albums.csv" else "\n"  # each file keeps its own line endings
+        with open(os.path.join(staging, name), "a", encoding="utf-8", newline="") as handle:
+            handle.write(newline.join(lines) + newline)
+    config = config_for(tmp_path, MAX_QUARANTINE_RATE="0.9", MAX_ORPHAN_ARTIST_RATE="0.9",
+                        MAX_ORPHAN_TRACK_RATE="0.9", MAX_ORPHAN_FEATURE_RATE="0.9")
+    spotify_etl.run(spark, config)
+    quarantine = spark.read.parquet(config.quarantine_path).collect()
+    by_file = {}
+    for r in quarantine:
+        by_file.setdefault(r["source_file"].rsplit("/", 1)[1], set()).add(r["raw_record"])
+    for name, lines in RAW_LINES.items():
+        assert set(lines) <= by_file[name], name
+    assert {r["source"] for r in quarantine} == {"albums", "artists", "tracks", "features"}
 
 
 @pytest.mark.parametrize(

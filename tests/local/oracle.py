@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 import os
 import re
 from collections import defaultdict
@@ -58,31 +59,62 @@ def release(value: str | None) -> tuple[dt.date | None, int | None]:
     return date, date.year
 
 
-def flag(value: str | None) -> bool | None:
-    text = (value or "").strip().lower()
-    return True if text in ("true", "t", "1", "yes") else False if text in ("false", "f", "0", "no") else None
+# Spotify's documented ranges for the audio features the named queries use.
+FEATURE_RANGES = {"danceability": (0.0, 1.0), "energy": (0.0, 1.0), "valence": (0.0, 1.0), "tempo": (0.0, None)}
+
+
+def feature(value: str | None, name: str) -> float | None:
+    try:
+        number = float(value.strip())
+    except (AttributeError, ValueError):
+        return None
+    lowest, highest = FEATURE_RANGES[name]
+    if math.isnan(number) or math.isinf(number) or number < lowest or (highest is not None and number > highest):
+        return None
+    return number
+
+
+def boolean(value: str | None) -> bool | None:
+    return {"true": True, "t": True, "1": True, "yes": True, "false": False, "f": False, "0": False,
+            "no": False}.get((value or "").strip().lower())
 
 
 def tracks(folder: str) -> list[dict]:
     artists = {a["id"]: a for a in read(os.path.join(folder, "artists.csv"), "id")}
     popularity = {t["track_id"]: t for t in read(os.path.join(folder, "track.csv"), "track_id")}
+    features_file = os.path.join(folder, "features.csv")
+    features = {f["id"]: f for f in read(features_file, "id")} if os.path.exists(features_file) else {}
     rows = []
     for album in read(os.path.join(folder, "albums.csv"), "track_id"):
         artist = artists.get(album["artist_id"], {})
         date, year = release(album["release_date"])
         genre = artist.get("genre")
+        audio = features.get(album["track_id"], {})
+        track = popularity.get(album["track_id"], {})
         rows.append({
+            "explicit": boolean(track.get("explicit")),
+            # Workshop layout: the joined artist's name alone.
+            "artist_names": [artist["name"]] if artist.get("name") and artist["name"].strip() else [],
+            **{name: feature(audio.get(name), name) for name in FEATURE_RANGES},
             "track_id": album["track_id"], "track_name": album["track_name"],
             "duration_ms": whole(album["duration_ms"]),
             "track_popularity": whole(popularity.get(album["track_id"], {}).get("track_popularity")),
             "album_id": album["album_id"], "album_name": album["album_name"], "label": album["label"],
-            "explicit": flag(popularity.get(album["track_id"], {}).get("explicit")),
+            "explicit": boolean(popularity.get(album["track_id"], {}).get("explicit")),
             "release_date": date, "release_year": year, "artist_id": album["artist_id"],
             "artist_name": artist.get("name"), "artist_popularity": whole(artist.get("artist_popularity")),
             "followers": whole(artist.get("followers")),
             "genres": [genre] if genre and genre.strip() else [],
         })
     return rows
+
+
+def sql_round(value: float, digits: int) -> float:
+    """ROUND as DuckDB and Trino do it: half away from zero on the scaled double
+    (Python's round() is exact on the binary value, so 28.15 -> 28.1, SQL 28.2)."""
+    scale = 10 ** digits
+    scaled = value * scale
+    return math.copysign(math.floor(abs(scaled) + 0.5), scaled) / scale
 
 
 def mean(values: list) -> float:
@@ -95,7 +127,7 @@ def top_artists_by_track_popularity(rows):
         if r["artist_name"] is not None and r["track_popularity"] is not None:
             groups[(r["artist_id"], r["artist_name"])].append(r["track_popularity"])
     ranked = sorted(((-mean(v), -len(v), name, artist_id, v) for (artist_id, name), v in groups.items() if len(v) >= 3))
-    return [(name, len(v), round(mean(v), 1), max(v)) for _, _, name, _, v in ranked[:20]]
+    return [(name, len(v), sql_round(mean(v), 1), max(v)) for _, _, name, _, v in ranked[:20]]
 
 
 def release_trends_by_year(rows):
@@ -109,8 +141,8 @@ def release_trends_by_year(rows):
         popularity = [r["track_popularity"] for r in group if r["track_popularity"] is not None]
         durations = [r["duration_ms"] for r in group if r["duration_ms"] is not None]
         result.append((year, len(group), len({r["album_id"] for r in group}),
-                       round(mean(popularity), 1) if popularity else None,
-                       round(mean(durations) / 60000.0, 2) if durations else None))
+                       sql_round(mean(popularity), 1) if popularity else None,
+                       sql_round(mean(durations) / 60000.0, 2) if durations else None))
     return result
 
 
@@ -123,7 +155,7 @@ def genre_analysis(rows):
     for genre, group in groups.items():
         popularity = [r["track_popularity"] for r in group if r["track_popularity"] is not None]
         result.append((genre, len({r["artist_id"] for r in group}), len(group),
-                       round(mean(popularity), 1) if popularity else None))
+                       sql_round(mean(popularity), 1) if popularity else None))
     return sorted(result, key=lambda r: (-r[2], r[0]))[:20]
 
 
@@ -161,7 +193,7 @@ def dashboard_kpis(rows):
     popularity = [r["track_popularity"] for r in rows if r["track_popularity"] is not None]
     return [(len(rows), len({r["artist_id"] for r in rows if r["artist_id"] is not None}),
              len({r["album_id"] for r in rows if r["album_id"] is not None}),
-             round(mean(popularity), 1) if popularity else None)]
+             sql_round(mean(popularity), 1) if popularity else None)]
 
 
 def top_artists_by_followers(rows):
@@ -199,8 +231,47 @@ def explicit_share(rows):
     counts = defaultdict(int)
     for r in rows:
         counts[{True: "explicit", False: "clean", None: "unknown"}[r["explicit"]]] += 1
-    return sorted(((content, n, round(100.0 * n / len(rows), 1)) for content, n in counts.items()),
+    return sorted(((content, n, sql_round(100.0 * n / len(rows), 1)) for content, n in counts.items()),
                   key=lambda r: (-r[1], r[0]))
+
+
+def audio_profile_by_genre(rows):
+    groups = defaultdict(list)
+    for r in rows:
+        if any(r[name] is not None for name in FEATURE_RANGES):
+            for genre in r["genres"]:
+                groups[genre].append(r)
+
+    def average(group, name, digits):
+        values = [r[name] for r in group if r[name] is not None]
+        return sql_round(mean(values), digits) if values else None
+
+    result = [(genre, len(g), average(g, "danceability", 3), average(g, "energy", 3), average(g, "valence", 3),
+               average(g, "tempo", 1)) for genre, g in groups.items()]
+    return sorted(result, key=lambda r: (-r[1], r[0]))[:20]
+
+
+def explicit_share_by_release_year(rows):
+    groups = defaultdict(list)
+    for r in rows:
+        if r["release_year"] is not None and r["explicit"] is not None:
+            groups[r["release_year"]].append(r["explicit"])
+    return [(year, len(flags), sum(flags), sql_round(100.0 * sum(flags) / len(flags), 1))
+            for year, flags in sorted(groups.items())]
+
+
+def collaborations(rows):
+    groups = defaultdict(list)
+    for r in rows:
+        if r["release_year"] is not None:
+            groups[r["release_year"]].append(r)
+    result = []
+    for year, group in sorted(groups.items()):
+        shared = [r for r in group if len(r["artist_names"]) > 1]
+        popularity = [r["track_popularity"] for r in shared if r["track_popularity"] is not None]
+        result.append((year, len(group), len(shared), sql_round(100.0 * len(shared) / len(group), 1),
+                       sql_round(mean(popularity), 1) if popularity else None))
+    return result
 
 
 EXPECTED = {
@@ -215,4 +286,7 @@ EXPECTED = {
     "top_labels_by_track_count": top_labels_by_track_count,
     "track_popularity_distribution": track_popularity_distribution,
     "explicit_share": explicit_share,
+    "audio_profile_by_genre": audio_profile_by_genre,
+    "explicit_share_by_release_year": explicit_share_by_release_year,
+    "collaborations": collaborations,
 }

@@ -20,11 +20,17 @@ from tools.generate_data import generate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONTRACT_COLUMNS = [
-    ("track_id", "VARCHAR"), ("track_name", "VARCHAR"), ("duration_ms", "INTEGER"), ("track_popularity", "INTEGER"),
-    ("explicit", "BOOLEAN"), ("album_id", "VARCHAR"), ("album_name", "VARCHAR"), ("label", "VARCHAR"),
-    ("album_popularity", "INTEGER"), ("release_date", "DATE"), ("release_date_precision", "VARCHAR"),
-    ("artist_id", "VARCHAR"), ("artist_name", "VARCHAR"), ("artist_popularity", "INTEGER"), ("followers", "BIGINT"),
-    ("genre", "VARCHAR"), ("genres", "VARCHAR[]"), ("release_year", "INTEGER"),
+    ("track_id", "VARCHAR"), ("track_name", "VARCHAR"), ("track_number", "INTEGER"), ("duration_ms", "INTEGER"),
+    ("track_popularity", "INTEGER"), ("explicit", "BOOLEAN"), ("album_id", "VARCHAR"), ("album_name", "VARCHAR"),
+    ("album_type", "VARCHAR"), ("total_tracks", "INTEGER"), ("label", "VARCHAR"), ("album_popularity", "INTEGER"),
+    ("release_date", "DATE"), ("release_date_precision", "VARCHAR"), ("artist_id", "VARCHAR"),
+    ("artist_name", "VARCHAR"), ("artist_names", "VARCHAR[]"), ("artist_popularity", "INTEGER"),
+    ("followers", "BIGINT"), ("genre", "VARCHAR"), ("genres", "VARCHAR[]"),
+    ("danceability", "DOUBLE"), ("energy", "DOUBLE"), ("key", "INTEGER"), ("loudness", "DOUBLE"), ("mode", "INTEGER"),
+    ("speechiness", "DOUBLE"), ("acousticness", "DOUBLE"), ("instrumentalness", "DOUBLE"), ("liveness", "DOUBLE"),
+    ("valence", "DOUBLE"), ("tempo", "DOUBLE"), ("time_signature", "INTEGER"),
+    # The partition key is a string, as the Glue crawler registers it.
+    ("release_year", "VARCHAR"),
 ]
 
 
@@ -53,11 +59,11 @@ def test_catalog_has_the_contract_columns_types_and_partitions(demo_run):
     expected = demo_run["expected_rows"]
     assert count == (len(expected), len(expected))
     expected_years = sorted({r["release_year"] for r in expected if r["release_year"] is not None})
-    assert [y for (y,) in years if y is not None] == expected_years
+    assert sorted(int(y) for (y,) in years if y is not None) == expected_years
     assert (None,) in years  # unknown dates land in the default partition and read back as NULL
     stdout = demo_run["stdout"]
     assert f"{len(expected_years) + 1} partitions:" in stdout
-    assert "release_year            int  (partition key)" in stdout
+    assert "release_year            string  (partition key)" in stdout
     assert "genres                  array<string>" in stdout
 
 
@@ -130,13 +136,16 @@ def test_crawl_discovers_partitions_types_and_skips_markers(tmp_path):
     assert [t.name for t in tables] == ["tracks"]
     table = tables[0]
     assert table.columns == [("id", "INTEGER")]
-    assert table.partition_keys == [("release_year", "INTEGER")]
+    assert table.partition_keys == [("release_year", "VARCHAR")]  # as the Glue crawler types it
     assert table.partitions == [("2019",), ("2020",), ("__HIVE_DEFAULT_PARTITION__",)]
     assert table.files == 3
     crawler.register(str(tmp_path / "catalog.duckdb"), tables)
     with duckdb.connect(str(tmp_path / "catalog.duckdb")) as connection:
         assert connection.execute("SELECT release_year, count(*) FROM tracks GROUP BY 1 ORDER BY 1").fetchall() == [
-            (2019, 1), (2020, 2), (None, 1)]
+            ("2019", 1), ("2020", 2), (None, 1)]
+        # A query that forgets the cast compares strings, as in Athena.
+        with pytest.raises(duckdb.BinderException):
+            connection.execute("SELECT count(*) FROM tracks WHERE release_year + 1 > 2000").fetchall()
 
 
 def test_crawl_types_non_numeric_partitions_as_strings_and_rejects_mixed_layouts(tmp_path):
@@ -168,6 +177,27 @@ def test_bad_source_folders_stop_with_one_message(tmp_path, make_source, message
     assert result.returncode == 1
     assert message.format(src=source) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_kaggle_download_runs_end_to_end_with_its_fifth_file_ignored(tmp_path):
+    generate(scale=0.001, seed=5, layout="kaggle", output=str(tmp_path / "src"))
+    assert len(os.listdir(tmp_path / "src")) == 5
+    result = run_cli("demo", "--source", str(tmp_path / "src"), "--output", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ignoring spotify_data_12_20_2023.csv: a pre-joined copy" in result.stdout
+    with duckdb.connect(str(tmp_path / "out" / "catalog.duckdb"), read_only=True) as connection:
+        shared, with_features, typed = connection.execute(
+            "SELECT count_if(len(artist_names) > 1), count(danceability), count(album_type) FROM tracks").fetchone()
+    assert shared > 0 and with_features > 0 and typed > 0
+
+
+def test_two_layouts_in_one_source_stop_the_transform(tmp_path):
+    generate(scale=0.0005, seed=1, layout="workshop", output=str(tmp_path / "src"))
+    generate(scale=0.0005, seed=1, layout="kaggle", output=str(tmp_path / "src"))
+    result = run_cli("demo", "--source", str(tmp_path / "src"), "--output", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert "holds two input layouts at once: albums.csv" in result.stderr
+    assert "deploySampleData=false" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_missing_input_file_is_named(tmp_path):
