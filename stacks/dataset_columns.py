@@ -6,7 +6,7 @@ the contract is written, so the dataset cannot drift from the table.
 
 from __future__ import annotations
 
-from local_pipeline.paths import glue_script
+from etl_contract import glue_script
 
 # Spark type name -> QuickSight input column type.
 QUICKSIGHT_TYPES = {

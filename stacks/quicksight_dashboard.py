@@ -19,7 +19,7 @@ from view.insights import (
     FILTER_CONTROLS,
     GRID_COLUMNS,
     HISTOGRAM,
-    INSIGHTS,
+    QUICKSIGHT_INSIGHTS,
     KPI,
     LINE,
     PIE,
@@ -275,7 +275,7 @@ def _filter_control(filter_id: str, title: str, column: str) -> dict:
 def grid_elements() -> list[dict]:
     """Visuals in declaration order, left to right, a new row when the next one does not fit."""
     elements, column, row, row_height = [], 0, 0, 0
-    for insight in INSIGHTS:
+    for insight in QUICKSIGHT_INSIGHTS:
         if column + insight.column_span > GRID_COLUMNS:
             column, row, row_height = 0, row + row_height, 0
         elements.append({
@@ -295,7 +295,7 @@ def definition(data_set_arn: str) -> dict:
     """The analysis's and dashboard's Definition, PascalCase as in the template."""
     sheet_filters = [_sheet_filter(filter_id, column) for filter_id, _, column in FILTER_CONTROLS]
     filter_groups = [_filter_group("sheet-filters", sheet_filters, None)]
-    for insight in INSIGHTS:
+    for insight in QUICKSIGHT_INSIGHTS:
         filters = _visual_filters(insight)
         if filters:
             filter_groups.append(_filter_group(f"{insight.insight_id}-filters", filters, [insight.insight_id]))
@@ -309,7 +309,7 @@ def definition(data_set_arn: str) -> dict:
             "SheetId": SHEET_ID,
             "Name": "Spotify tracks",
             "Title": "Spotify 2023: tracks, artists, albums",
-            "Visuals": [visual(insight) for insight in INSIGHTS],
+            "Visuals": [visual(insight) for insight in QUICKSIGHT_INSIGHTS],
             "FilterControls": [_filter_control(*control) for control in FILTER_CONTROLS],
             "Layouts": [{"Configuration": {"GridLayout": {
                 "Elements": grid_elements(),

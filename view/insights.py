@@ -82,6 +82,8 @@ class Insight:
     height: int = 10  # QuickSight grid rows
     # Where the QuickSight visual deliberately differs from its named query, said plainly.
     differs: str = ""
+    # False: drawn offline only, over a column QuickSight cannot read (arrays); `differs` says why.
+    in_quicksight: bool = True
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -109,8 +111,19 @@ EXPLICIT_LABEL = CalculatedField(
     "'explicit', 'clean')",
     "STRING",
 )
-CALCULATED_FIELDS = (EXPLICIT_LABEL,)
+# The explicit share per year is the average of 100 (explicit) and 0 (clean); unflagged tracks are left out.
+EXPLICIT_PERCENT = CalculatedField(
+    "explicit_percent",
+    "ifelse(isNull({explicit}), NULL, toString({explicit}) = 'true' OR toString({explicit}) = '1', 100, 0)",
+    "INTEGER",
+)
+CALCULATED_FIELDS = (EXPLICIT_LABEL, EXPLICIT_PERCENT)
 
+FIRST_GENRE = (
+    "QuickSight has no array type, so its visual counts each track under the artist's first genre "
+    "(`genre`); the query counts it under every genre of the artist (UNNEST(genres)). They agree when "
+    "artists have at most one genre, as in the workshop layout."
+)
 SAME_NAME = (
     "QuickSight groups by artist name; the query by artist id and name, so two artists sharing a name "
     "are one bar in QuickSight and two rows in the query."
@@ -192,6 +205,44 @@ INSIGHTS: tuple[Insight, ...] = (
         differs="QuickSight groups release_date by year, which is the query's release_year partition key.",
     ),
     Insight(
+        "explicit_share_by_release_year",
+        "Explicit share by release year",
+        "Tracks with a known explicit flag and the percentage of them marked explicit, per release year.",
+        LINE,
+        "explicit_share_by_release_year",
+        dimensions=(Field("release_year", "release_date", "release_year", "Release year", date_granularity="YEAR"),),
+        measures=(
+            Field("tracks", "track_id", "tracks", "Tracks with a flag", "COUNT"),
+            Field("explicit_percent", EXPLICIT_PERCENT.name, "explicit_percent", "Explicit %", "AVERAGE"),
+        ),
+        sort_field="release_year",
+        sort_descending=False,
+        non_null=("release_date", EXPLICIT_PERCENT.name),
+        width="full",
+        differs="QuickSight groups release_date by year, which is the query's release_year partition key.",
+    ),
+    Insight(
+        "collaborations",
+        "Collaborations per release year",
+        "Tracks credited to more than one artist: their share of each year's tracks and their average popularity.",
+        LINE,
+        "collaborations",
+        dimensions=(Field("release_year", "release_date", "release_year", "Release year", date_granularity="YEAR"),),
+        measures=(
+            Field("collaboration_percent", "artist_names", "collaboration_percent", "Collaborations %"),
+            Field("avg_collaboration_popularity", "track_popularity", "avg_collaboration_popularity",
+                  "Average popularity of collaborations", "AVERAGE"),
+        ),
+        sort_field="release_year",
+        sort_descending=False,
+        width="full",
+        in_quicksight=False,
+        differs=(
+            "Offline only: a collaboration is a track with more than one entry in artist_names, an array, "
+            "which QuickSight cannot read."
+        ),
+    ),
+    Insight(
         "genre_analysis",
         "Genre analysis",
         "Tracks and their average popularity per genre, the 20 genres with the most tracks.",
@@ -202,11 +253,24 @@ INSIGHTS: tuple[Insight, ...] = (
         sort_field="tracks",
         limit=20,
         non_null=("genre",),
-        differs=(
-            "QuickSight has no array type, so its visual counts each track under the artist's first genre "
-            "(`genre`); the query counts it under every genre of the artist (UNNEST(genres)). They agree when "
-            "artists have at most one genre, as in the workshop layout."
+        differs=FIRST_GENRE,
+    ),
+    Insight(
+        "audio_profile_by_genre",
+        "Audio profile by genre",
+        "Average danceability and energy (0-1) of the tracks with audio features, the 20 most danceable genres.",
+        BAR,
+        "audio_profile_by_genre",
+        dimensions=(Field("genre", "genre", "genre", "Genre"),),
+        # Averages skip nulls, so they equal the query's over the tracks with any audio feature.
+        measures=(
+            Field("avg_danceability", "danceability", "avg_danceability", "Average danceability", "AVERAGE"),
+            Field("avg_energy", "energy", "avg_energy", "Average energy", "AVERAGE"),
         ),
+        sort_field="avg_danceability",
+        limit=20,
+        non_null=("genre",),
+        differs=FIRST_GENRE,
     ),
     Insight(
         "albums_with_most_tracks",
@@ -274,6 +338,9 @@ FILTER_CONTROLS = (
     ("genre", "Genre", "genre"),
     ("explicit", "Explicit", EXPLICIT_LABEL.name),
 )
+
+
+QUICKSIGHT_INSIGHTS = tuple(i for i in INSIGHTS if i.in_quicksight)
 
 
 def insight(insight_id: str) -> Insight:

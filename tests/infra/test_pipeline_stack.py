@@ -181,7 +181,7 @@ def test_named_queries_are_the_sql_files_verbatim(default_app):
     deployed = {q["Properties"]["Name"]: q["Properties"] for q in resources(template, "AWS::Athena::NamedQuery").values()}
     expected = {f"spotify: {q.title}": q.text for q in load_named_queries()}
     assert {name: props["QueryString"] for name, props in deployed.items()} == expected
-    assert len(expected) == 11
+    assert len(expected) == 14
     for props in deployed.values():
         assert props["Database"] == "spotify_spotify"
         assert props["WorkGroup"] == "spotify-spotify"
@@ -211,7 +211,7 @@ def test_quicksight_data_source_and_dataset_with_a_principal(full_app):
 def test_quicksight_columns_follow_the_etl_contract():
     import spotify_etl
 
-    quicksight_types = {"string": "STRING", "int": "INTEGER", "bigint": "INTEGER", "boolean": "BOOLEAN",
+    quicksight_types = {"string": "STRING", "int": "INTEGER", "bigint": "INTEGER", "double": "DECIMAL", "boolean": "BOOLEAN",
                         "date": "DATETIME"}
     expected = {
         f.name: quicksight_types[f.dataType.simpleString()]

@@ -22,7 +22,7 @@ from stacks.quicksight_dashboard import (
 from stacks.settings import SettingsError, settings_from_context
 from tests.infra.conftest import QUICKSIGHT_USER, QUICKSIGHT_VIEWERS
 from tests.infra.synth import ROOT, assert_matches_snapshot, cdk_context, resources
-from view.insights import CALCULATED_FIELDS, GRID_COLUMNS, INSIGHTS, Field, Insight
+from view.insights import CALCULATED_FIELDS, GRID_COLUMNS, INSIGHTS, QUICKSIGHT_INSIGHTS, Field, Insight
 
 ID = re.compile(r"^[\w\-]+$")
 DATA_SET_ARN = "arn:aws:quicksight:us-east-1:123456789012:dataset/spotify-spotify-tracks"
@@ -81,7 +81,7 @@ def test_every_id_is_unique_and_well_formed(body):
         assert values, kind
         assert len(values) == len(set(values)), (kind, sorted(values))
         assert all(ID.match(value) for value in values), (kind, values)
-    assert sorted(ids["visual"]) == sorted(i.insight_id for i in INSIGHTS)
+    assert sorted(ids["visual"]) == sorted(i.insight_id for i in QUICKSIGHT_INSIGHTS)
 
 
 def test_every_column_exists_in_the_dataset_with_a_legal_field_type(body):
@@ -147,7 +147,7 @@ def test_sorts_refer_to_their_own_visuals_fields(body):
         for _, node in walk(content["ChartConfiguration"].get("Series", [])):
             if "AxisBinding" in node:
                 assert node["FieldId"] in own, visual_id
-    assert sorted_visuals == sum(1 for i in INSIGHTS if i.sort_field and i.chart not in ("scatter",))
+    assert sorted_visuals == sum(1 for i in QUICKSIGHT_INSIGHTS if i.sort_field and i.chart not in ("scatter",))
 
 
 def test_filters_scope_existing_visuals_and_controls_existing_filters(body):
@@ -256,3 +256,12 @@ def test_an_insight_over_an_unusable_column_stops_synth_with_its_name(field, mes
                      sort_field="tracks")
     with pytest.raises(ValueError, match=re.escape(f"view/insights.py: {message}")):
         visual(broken)
+
+
+def test_only_insights_over_columns_quicksight_lacks_are_left_out_of_it():
+    """An insight drawn offline only must need a column the dataset cannot have (an array)."""
+    offline_only = [i for i in INSIGHTS if not i.in_quicksight]
+    assert [i.insight_id for i in offline_only] == ["collaborations"]
+    for insight in offline_only:
+        assert any(f.column not in TRACKS_INPUT_COLUMNS for f in insight.fields), insight.insight_id
+        assert insight.differs.startswith("Offline only")

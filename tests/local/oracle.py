@@ -248,7 +248,8 @@ def audio_profile_by_genre(rows):
 
     result = [(genre, len(g), average(g, "danceability", 3), average(g, "energy", 3), average(g, "valence", 3),
                average(g, "tempo", 1)) for genre, g in groups.items()]
-    return sorted(result, key=lambda r: (-r[1], r[0]))[:20]
+    # ORDER BY avg_danceability DESC (NULLs last, as in Trino and DuckDB), genre
+    return sorted(result, key=lambda r: (r[2] is None, -(r[2] or 0), r[0]))[:20]
 
 
 def explicit_share_by_release_year(rows):
