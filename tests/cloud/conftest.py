@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+from decimal import Decimal
 
 import boto3
 import pytest
@@ -237,3 +239,35 @@ def queue_athena_result(columns: list[tuple[str, str]], rows: list[list[str | No
                       "Label": name, "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN", "CaseSensitive": False}
                      for name, kind in columns],
         account_id=ACCOUNT, region=region)
+
+
+# Python type of a typed value -> the Athena type its column metadata gives.
+ATHENA_TYPES = ((bool, "boolean"), (int, "bigint"), (float, "double"), (Decimal, "decimal"),
+                (dt.datetime, "timestamp"), (dt.date, "date"), (str, "varchar"), (list, "array"))
+
+
+def athena_text(value) -> str | None:
+    """A typed value as Athena's GetQueryResults spells it."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
+
+
+def queue_as_athena(result, *, change_first_value_of_last_column: bool = False) -> None:
+    """Queue a typed result (the local pipeline's) as Athena would answer it: strings plus column types."""
+    types = []
+    for index, column in enumerate(result.columns):
+        sample = next((row[index] for row in result.rows if row[index] is not None), "")
+        types.append((column, next(kind for python_type, kind in ATHENA_TYPES if isinstance(sample, python_type))))
+    text = [[athena_text(v) for v in row] for row in result.rows]
+    if change_first_value_of_last_column:
+        text[0][-1] = "99"
+    queue_athena_result(types, text)

@@ -4,6 +4,7 @@ with make demo's table printer; paging, failures and timeouts."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 from decimal import Decimal
 
@@ -13,8 +14,9 @@ import pytest
 from cloud_pipeline.athena_query import typed_value
 from cloud_pipeline.pricing import athena_billed_bytes, athena_cost
 from sql.queries import load_named_queries
-from tests.cloud.conftest import (REGION, Participant, StubbedSession, deploy, queue_athena_result, run_cli,
-                                  stubbed_client)
+from tests.cloud.conftest import (REGION, Participant, StubbedSession, deploy, queue_as_athena, queue_athena_result,
+                                  run_cli, stubbed_client)
+from view.insights import INSIGHTS
 from view.tables import format_table
 
 MB = 1024**2
@@ -61,7 +63,7 @@ def test_every_named_query_in_order_and_as_json(aws, capsys):
     report = json.loads(capsys.readouterr().out)
     assert [q["id"] for q in report["queries"]] == [q.query_id for q in queries]
     assert report["queries"][2]["rows"] == [["row of query 2", 10_002, 63.5]]
-    assert report["cost_usd"] == round(6 * 10 * MB / 1024**4 * 5, 6)
+    assert report["cost_usd"] == round(len(queries) * 10 * MB / 1024**4 * 5, 6)
 
 
 def test_ad_hoc_sql_runs_in_the_pipelines_database(aws, capsys):
@@ -205,41 +207,24 @@ def test_dashboard_is_written_from_athena_results_and_the_run_summary(aws, capsy
     assert capsys.readouterr().out.rstrip().endswith(f"dashboard: {target}")
 
 
-def test_dashboard_writes_the_shared_html_page(aws, capsys, tmp_path):
+def test_dashboard_writes_the_shared_html_page(aws, capsys, tmp_path, named_query_results):
+    """Athena's answers are the local pipeline's own results, so every chart has its real columns."""
     deploy("alice")
-    queries = load_named_queries()
-    # each query's own columns, so every chart has its data
-    results = {
-        "albums_with_most_tracks": ([("album_name", "varchar"), ("artist_name", "varchar"), ("release_date", "date"),
-                                     ("tracks", "bigint")], [["SOS", "SZA", "2022-12-09", "23"]]),
-        "artist_followers_vs_popularity": ([("artist_name", "varchar"), ("followers", "bigint"),
-                                            ("artist_popularity", "integer"), ("tracks", "bigint")],
-                                           [["SZA", "12000000", "90", "23"]]),
-        "genre_analysis": ([("genre", "varchar"), ("artists", "bigint"), ("tracks", "bigint"),
-                            ("avg_track_popularity", "double")], [["pop", "10", "120", "61.4"]]),
-        "most_popular_songs": MOST_POPULAR,
-        "release_trends_by_year": ([("release_year", "integer"), ("tracks", "bigint"), ("albums", "bigint"),
-                                    ("avg_track_popularity", "double"), ("avg_duration_minutes", "double")],
-                                   [["2022", "200", "20", "55.0", "3.21"], ["2023", "250", "22", "57.5", "3.05"]]),
-        "top_artists_by_track_popularity": ([("artist_name", "varchar"), ("rated_tracks", "bigint"),
-                                             ("avg_track_popularity", "double"), ("max_track_popularity", "integer")],
-                                            [["SZA", "23", "88.2", "98"]]),
-    }
-    for query in queries:
-        queue_athena_result(*results[query.query_id])
+    for result in named_query_results:
+        queue_as_athena(result)
     target = tmp_path / "dashboard.html"
     assert run_cli(["dashboard", "--prefix", "alice", "--region", REGION, "--output", str(target)],
                    participant=Participant("alice")) == 0
     page = target.read_text(encoding="utf-8")
-    for query in queries:
-        assert query.title in page
-    assert "Endless Summer Vacation" in page
+    for insight in INSIGHTS:
+        assert html.escape(insight.title) in page, insight.insight_id
+    songs = next(r for r in named_query_results if r.query.query_id == "most_popular_songs")
+    assert html.escape(songs.rows[0][0]) in page
 
 
 def test_an_unknown_query_name_lists_the_named_queries(aws, capsys):
     deploy("alice")
     assert run_cli(["query", "genre_analysys", "--prefix", "alice", "--region", REGION]) == 1
+    names = ", ".join(q.query_id for q in load_named_queries())
     assert capsys.readouterr().err == (
-        "error: no named query 'genre_analysys': choose one of albums_with_most_tracks, "
-        "artist_followers_vs_popularity, genre_analysis, most_popular_songs, release_trends_by_year, "
-        "top_artists_by_track_popularity (sql/athena/*.sql), or pass SQL in quotes\n")
+        f"error: no named query 'genre_analysys': choose one of {names} (sql/athena/*.sql), or pass SQL in quotes\n")

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import sys
 from decimal import Decimal
 
 import boto3
-from cloud_pipeline.compare import compare, normalize
-import os
-import sys
 
+from cloud_pipeline.compare import compare, normalize
 from cloud_pipeline.smoke import local_results as pipeline_results
 from cloud_pipeline.smoke import make_command, run_make, throwaway_prefix
 from sql.queries import QueryResult, load_named_queries
-from tests.cloud.conftest import REGION, StubbedSession, deploy, queue_athena_result, run_cli, stubbed_client
+from tests.cloud.conftest import REGION, StubbedSession, deploy, queue_as_athena, run_cli, stubbed_client
 from tests.cloud.test_run import RUN_ID, crawl, job_run, workflow_run
 
 PREFIX = "smoke-0a1b2c"
@@ -74,37 +74,12 @@ def test_a_null_is_not_a_zero_or_an_empty_string():
 
 # --- the whole sequence -----------------------------------------------------------------
 
-ATHENA_TYPES = {int: "bigint", float: "double", str: "varchar", dt.date: "date"}
-LOCAL = {  # typed as DuckDB returns them
-    "albums_with_most_tracks": (["album_name", "artist_name", "release_date", "tracks"],
-                                [("SOS", "SZA", dt.date(2022, 12, 9), 23)]),
-    "artist_followers_vs_popularity": (["artist_name", "followers", "artist_popularity", "tracks"],
-                                       [("SZA", 12_000_000, 90, 23)]),
-    "genre_analysis": (["genre", "artists", "tracks", "avg_track_popularity"], [("pop", 10, 120, 61.4)]),
-    "most_popular_songs": (["track_name", "artist_name", "album_name", "track_popularity", "release_date"],
-                           [("Flowers", "Miley Cyrus", "Endless Summer Vacation", 100, dt.date(2023, 3, 10))]),
-    "release_trends_by_year": (["release_year", "tracks", "albums", "avg_track_popularity", "avg_duration_minutes"],
-                               [(2022, 200, 20, 55.0, 3.21), (2023, 250, 22, 57.5, 3.05)]),
-    "top_artists_by_track_popularity": (["artist_name", "rated_tracks", "avg_track_popularity",
-                                         "max_track_popularity"], [("SZA", 23, 88.2, 98)]),
-}
-
-
-def local_results() -> list[QueryResult]:
-    return [result(query_id, columns, rows) for query_id, (columns, rows) in LOCAL.items()]
-
-
-def queue_athena(*, changed: str | None = None) -> None:
-    """Athena's answers (strings + column types) for every named query, in the order smoke runs them;
-    `changed` gets one value that differs from the local pipeline's."""
+def queue_athena(local: list[QueryResult], *, changed: str | None = None) -> None:
+    """Athena answers every named query with the local pipeline's own result, in the order smoke runs
+    them; `changed` answers with one value that differs (the first row's last column)."""
+    by_id = {r.query.query_id: r for r in local}
     for query in load_named_queries():
-        columns, rows = LOCAL[query.query_id]
-        types = [ATHENA_TYPES[type(v)] for v in rows[0]]
-        text = [[None if v is None else v.isoformat() if isinstance(v, dt.date) else str(v) for v in row]
-                for row in rows]
-        if query.query_id == changed:
-            text[0][-1] = "99"
-        queue_athena_result(list(zip(columns, types)), text)
+        queue_as_athena(by_id[query.query_id], change_first_value_of_last_column=query.query_id == changed)
 
 
 class FakeMake:
@@ -178,18 +153,19 @@ def glue_run_stub():
     return glue
 
 
-def smoke(make: FakeMake, tmp_path, clock, *extra: str) -> int:
+def smoke(make: FakeMake, tmp_path, clock, local: list[QueryResult], *extra: str) -> int:
     glue = glue_run_stub()
     return run_cli(["smoke", "--prefix", PREFIX, "--region", REGION, *extra], clock=clock,
                    session_factory=lambda **kw: StubbedSession(boto3.Session(region_name=REGION), {"glue": glue}),
-                   smoke_options={"runner": make, "local": local_results, "log_folder": str(tmp_path),
+                   smoke_options={"runner": make, "local": lambda: local, "log_folder": str(tmp_path),
                                   "leftover_attempts": 2, "leftover_wait": 30})
 
 
-def test_smoke_passes_when_every_query_matches_and_nothing_is_left(aws, capsys, tmp_path, clock):
-    queue_athena()
+def test_smoke_passes_when_every_query_matches_and_nothing_is_left(aws, capsys, tmp_path, clock,
+                                                                  named_query_results):
+    queue_athena(named_query_results)
     make = FakeMake()
-    assert smoke(make, tmp_path, clock) == 0
+    assert smoke(make, tmp_path, clock, named_query_results) == 0
     assert make.commands == [
         make_command("deploy", PREFIX, "--require-approval never"),
         make_command("destroy", PREFIX, "--force"),
@@ -200,36 +176,27 @@ def test_smoke_passes_when_every_query_matches_and_nothing_is_left(aws, capsys, 
                                 f"ARGS=-c resourcePrefix={PREFIX} -c removeDataOnDestroy=true --require-approval never"]
     lines = capsys.readouterr().out.splitlines()
     steps = [line[:50].rstrip() for line in lines[1:-2]]
-    assert steps == [
-        " 1 deploy                                   PASS",
-        " 2 run the pipeline on the sample           PASS",
-        " 3 local pipeline on the same files         PASS",
-        " 4 query albums_with_most_tracks            PASS",
-        " 5 query artist_followers_vs_popularity     PASS",
-        " 6 query genre_analysis                     PASS",
-        " 7 query most_popular_songs                 PASS",
-        " 8 query release_trends_by_year             PASS",
-        " 9 query top_artists_by_track_popularity    PASS",
-        "10 destroy                                  PASS",
-        "11 nothing left after destroy               PASS",
-        "12 deploy again                             PASS",
-        "13 destroy again                            PASS",
-        "14 nothing left after the second destroy    PASS",
-    ]
-    assert lines[8].endswith("2 rows equal")
-    assert lines[11].endswith(f"nothing tagged resource-prefix={PREFIX}")
-    # job 284 DPU-s ($0.0347) + crawler estimate at its 10-minute minimum ($0.1467) + 6 x 10 MB of Athena
-    assert lines[-1].startswith("PASS: 14 passed, 0 failed in ")
+    names = ["deploy", "run the pipeline on the sample", "local pipeline on the same files",
+             *(f"query {q.query_id}" for q in load_named_queries()), "destroy", "nothing left after destroy",
+             "deploy again", "destroy again", "nothing left after the second destroy"]
+    assert steps == [f"{number:>2} {name:<40} PASS" for number, name in enumerate(names, start=1)]
+    albums = next(r for r in named_query_results if r.query.query_id == "albums_with_most_tracks")
+    assert lines[4].endswith(f"{len(albums.rows)} rows equal")
+    leftover_line = 3 + len(load_named_queries()) + 2
+    assert lines[leftover_line].endswith(f"nothing tagged resource-prefix={PREFIX}")
+    # job 284 DPU-s ($0.0347) + crawler estimate at its 10-minute minimum ($0.1467) + 10 MB of Athena a query
+    assert lines[-1].startswith(f"PASS: {len(names)} passed, 0 failed in ")
     assert lines[-1].endswith("; the run cost about $0.18 at list price")
 
 
-def test_a_deliberately_different_result_fails_smoke(aws, capsys, tmp_path, clock):
-    queue_athena(changed="genre_analysis")
-    assert smoke(FakeMake(), tmp_path, clock, "--json") == 1
+def test_a_deliberately_different_result_fails_smoke(aws, capsys, tmp_path, clock, named_query_results):
+    queue_athena(named_query_results, changed="genre_analysis")
+    assert smoke(FakeMake(), tmp_path, clock, named_query_results, "--json") == 1
     report = json.loads(capsys.readouterr().out)
     failed = [step for step in report["steps"] if not step["passed"]]
+    genres = next(r for r in named_query_results if r.query.query_id == "genre_analysis")
     assert failed == [{"name": "query genre_analysis", "passed": False, "seconds": 0.0,
-                       "detail": "row 1 column avg_track_popularity: Athena 99.0, local 61.4"}]
+                       "detail": f"row 1 column avg_track_popularity: Athena 99.0, local {genres.rows[0][-1]}"}]
     assert report["passed"] is False
     # destroyed all the same
     assert [s["name"] for s in report["steps"]][-5:] == [
@@ -237,9 +204,9 @@ def test_a_deliberately_different_result_fails_smoke(aws, capsys, tmp_path, cloc
         "nothing left after the second destroy"]
 
 
-def test_a_leftover_tagged_resource_fails_smoke_and_is_named(aws, capsys, tmp_path, clock):
-    queue_athena()
-    assert smoke(FakeMake(leak="workgroup"), tmp_path, clock) == 1
+def test_a_leftover_tagged_resource_fails_smoke_and_is_named(aws, capsys, tmp_path, clock, named_query_results):
+    queue_athena(named_query_results)
+    assert smoke(FakeMake(leak="workgroup"), tmp_path, clock, named_query_results) == 1
     lines = capsys.readouterr().out.splitlines()
     leftover = next(line for line in lines if "nothing left after destroy" in line)
     assert " FAIL " in leftover
@@ -254,7 +221,7 @@ def test_a_failed_deploy_still_destroys_and_reports_the_log(aws, capsys, tmp_pat
     glue = glue_run_stub()
     code = run_cli(["smoke", "--prefix", PREFIX, "--region", REGION], clock=clock,
                    session_factory=lambda **kw: StubbedSession(boto3.Session(region_name=REGION), {"glue": glue}),
-                   smoke_options={"runner": make, "local": local_results, "log_folder": str(tmp_path)})
+                   smoke_options={"runner": make, "local": list, "log_folder": str(tmp_path)})
     assert code == 1
     assert [c[1] for c in make.commands] == ["deploy", "destroy"]
     out = capsys.readouterr().out
@@ -264,7 +231,7 @@ def test_a_failed_deploy_still_destroys_and_reports_the_log(aws, capsys, tmp_pat
 def test_smoke_refuses_a_prefix_that_is_already_deployed(aws, capsys, tmp_path, clock):
     deploy(PREFIX)
     make = FakeMake()
-    assert smoke(make, tmp_path, clock) == 1
+    assert smoke(make, tmp_path, clock, []) == 1
     assert make.commands == []
     assert capsys.readouterr().err == (
         f"error: prefix {PREFIX} is already deployed: smoke needs a throwaway prefix (--prefix)\n")
