@@ -9,9 +9,9 @@ import os
 import re
 
 import pytest
-from policy_sentry.querying.actions import get_action_data
 
 from tests.cloud.conftest import POLICY, render_policy
+from tests.infra.iam_catalog import can_match, policy_problems, resource_formats
 
 STATEMENTS = json.loads(render_policy("alice"))["Statement"]
 ACTIONS = [(statement, action) for statement in STATEMENTS
@@ -22,38 +22,27 @@ def resources(statement: dict) -> list[str]:
     return [statement["Resource"]] if isinstance(statement["Resource"], str) else statement["Resource"]
 
 
-def arn_formats(action: str) -> list[str]:
-    service, name = action.split(":")
-    data = get_action_data(service, name)
-    assert data and data.get(service), f"{action} is not an IAM action"
-    return [entry["resource_arn_format"] for entry in data[service]]
-
-
-def matches(resource: str, arn_format: str) -> bool:
-    pattern = re.escape(arn_format).replace(r"\$\{Partition\}", "aws")
-    pattern = re.sub(r"\\\$\\\{[A-Za-z]+\\\}", ".+", pattern)
-    return re.fullmatch(pattern, resource.replace("*", "x")) is not None
-
-
 def statement_actions(statement: dict) -> list[str]:
     return [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
 
 
+def test_every_grant_is_valid_for_aws():
+    """The same IAM-catalog check as the synthesized templates' policies."""
+    assert policy_problems({"Statement": STATEMENTS}) == []
+
+
 @pytest.mark.parametrize("statement, action", ACTIONS, ids=[a for _, a in ACTIONS])
-def test_each_action_is_granted_on_a_resource_of_the_format_aws_defines_for_it(statement, action):
-    formats = arn_formats(action)
-    granted = resources(statement)
-    if granted == ["*"]:
-        assert formats == ["*"], f"{action} supports resource-level permissions: scope it"
-    else:
-        assert any(matches(resource, f) for resource in granted for f in formats), f"{action}: {formats}"
+def test_an_action_gets_star_only_when_it_supports_nothing_narrower(statement, action):
+    if resources(statement) == ["*"]:
+        assert set(resource_formats(action)) == {"*"}, f"{action} supports resource-level permissions: scope it"
 
 
 @pytest.mark.parametrize("statement", STATEMENTS, ids=[s["Sid"] for s in STATEMENTS])
 def test_each_resource_serves_an_action_of_its_statement(statement):
     for resource in resources(statement):
         if resource != "*":
-            assert any(matches(resource, f) for action in statement_actions(statement) for f in arn_formats(action))
+            assert any(can_match(resource, f) for action in statement_actions(statement)
+                       for f in resource_formats(action) if f != "*"), resource
 
 
 def test_every_resource_is_scoped_to_the_prefix_except_what_aws_cannot_scope():
@@ -85,10 +74,10 @@ def test_a_hyphenated_prefix_gets_its_underscored_database():
 
 
 def test_the_format_check_rejects_a_resource_of_another_kind():
-    workflow_format = arn_formats("glue:GetWorkflowRun")
-    assert not any(matches("arn:aws:glue:eu-west-1:123456789012:job/alice-spotify-etl", f) for f in workflow_format)
-    assert any(matches("arn:aws:glue:eu-west-1:123456789012:workflow/alice-spotify-pipeline", f)
-               for f in workflow_format)
+    job = {"Effect": "Allow", "Action": "glue:GetWorkflowRun",
+           "Resource": "arn:aws:glue:eu-west-1:123456789012:job/alice-spotify-etl"}
+    workflow = {**job, "Resource": "arn:aws:glue:eu-west-1:123456789012:workflow/alice-spotify-pipeline"}
+    assert policy_problems({"Statement": [job]}) and policy_problems({"Statement": [workflow]}) == []
 
 
 def test_the_readme_shows_exactly_this_policy():
