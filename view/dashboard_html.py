@@ -99,6 +99,8 @@ def _marks(insight: Insight, result: QueryResult) -> alt.TopLevelMixin:
                 x=x, y=alt.Y(measure.query_column, type="quantitative", title=measure.label,
                              axis=alt.Axis(titleColor=colour, orient=orient)), tooltip=tooltip)
             for measure, colour, orient in zip(insight.measures, (ACCENT, SECOND), ("left", "right"))
+            # A measure with no value at all (no collaborations in the workshop layout, say) has no axis to draw.
+            if any(row[measure.query_column] is not None for row in rows)
         ]
         return alt.layer(*layers).resolve_scale(y="independent").properties(height=260)
     if insight.chart == SCATTER:

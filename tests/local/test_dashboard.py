@@ -94,7 +94,7 @@ def test_page_loads_nothing_from_outside(page):
 
 def test_results_fetched_elsewhere_render_too(tmp_path):
     """The cloud command line passes Athena's results: any subset, any extra query."""
-    query = NamedQuery("collaborations", "Collaborations", "Tracks with more than one artist.", "SELECT 1")
+    query = NamedQuery("my_new_query", "My new query", "A query no insight declares yet.", "SELECT 1")
     songs = NamedQuery("most_popular_songs", "Most popular songs", "The top tracks.", "SELECT 1")
     results = [
         QueryResult(query, ["artist_name", "collaborations"], [("A <b>", 3)]),
@@ -104,7 +104,7 @@ def test_results_fetched_elsewhere_render_too(tmp_path):
     path = tmp_path / "dashboard.html"
     write_dashboard(str(path), results, None)
     text = path.read_text(encoding="utf-8")
-    assert '<section id="collaborations" class="full">' in text and "<td>A &lt;b&gt;</td>" in text
+    assert '<section id="my_new_query" class="full">' in text and "<td>A &lt;b&gt;</td>" in text
     assert "<td>2020-01-02</td>" in text and chart_specs(text) == {}
     assert '<div class="kpis">' not in text
 
