@@ -208,7 +208,7 @@ def test_quicksight_columns_follow_the_etl_contract():
     import spotify_etl
 
     quicksight_types = {"string": "STRING", "int": "INTEGER", "bigint": "INTEGER", "boolean": "BOOLEAN",
-                        "date": "DATETIME"}
+                        "date": "DATETIME", "double": "DECIMAL"}
     expected = {
         f.name: quicksight_types[f.dataType.simpleString()]
         for f in spotify_etl.TRACKS_SCHEMA.fields
