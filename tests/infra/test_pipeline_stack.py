@@ -177,7 +177,7 @@ def test_named_queries_are_the_sql_files_verbatim(default_app):
     deployed = {q["Properties"]["Name"]: q["Properties"] for q in resources(template, "AWS::Athena::NamedQuery").values()}
     expected = {f"spotify: {q.title}": q.text for q in load_named_queries()}
     assert {name: props["QueryString"] for name, props in deployed.items()} == expected
-    assert len(expected) == 6
+    assert len(expected) == 9
     for props in deployed.values():
         assert props["Database"] == "spotify_spotify"
         assert props["WorkGroup"] == "spotify-spotify"
