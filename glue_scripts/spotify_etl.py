@@ -728,7 +728,7 @@ def enrich_albums(albums: DataFrame, artists: DataFrame, tracks: DataFrame, feat
     features file the feature columns are null and no row is a feature orphan.
     """
     artist_dim = artists.filter(F.col("_status") == "valid").select(
-        F.col("artist_id").alias("_artist_key"),
+        F.col("_key").alias("_artist_key"),
         "artist_name",
         "artist_popularity",
         "followers",
@@ -798,15 +798,37 @@ UNPARSEABLE_FLAG = "_unparseable__"
 OUT_OF_RANGE_FLAG = "_out_of_range__"
 
 
-def count_query(frame: DataFrame, role: str, extra_flags: Sequence[str] = ()) -> DataFrame:
-    """Rows per status and reason, with the flags summed, tagged with the role."""
-    flags = [c for c in frame.columns if c.startswith((UNPARSEABLE_FLAG, OUT_OF_RANGE_FLAG))] + list(extra_flags)
+FLAG_BITS = "_flag_bits"
+ORPHAN_FLAGS = ("_orphan_artist", "_orphan_track", "_orphan_feature")
+
+
+def pack_flags(frame: DataFrame) -> tuple[DataFrame, list[str]]:
+    """Fold the 0/1 flag columns into one bit mask before caching.
+
+    Caching builds and compresses every column; one long instead of up to 27
+    int columns (12 features x 2 flags) makes the cache far cheaper. Returns
+    the frame and the flag names in bit order.
+    """
+    names = [c for c in frame.columns if c.startswith((UNPARSEABLE_FLAG, OUT_OF_RANGE_FLAG)) or c in ORPHAN_FLAGS]
+    if len(names) > 63:
+        raise AssertionError(f"too many flags for one bit mask: {names}")
+    mask = F.lit(0).cast("long")
+    for bit, name in enumerate(names):
+        mask = mask.bitwiseOR(F.shiftleft(F.coalesce(F.col(name), F.lit(0)).cast("long"), bit))
+    return frame.withColumn(FLAG_BITS, mask).drop(*names), names
+
+
+def count_query(frame: DataFrame, role: str, flags: Sequence[str]) -> DataFrame:
+    """Rows per status and reason, with each flag summed over valid rows, tagged with the role."""
+    valid = F.col("_status") == "valid"
+
+    def flag_sum(bit: int, name: str) -> Column:
+        # Flags count valid rows only: a quarantined row's values are not published.
+        return F.sum(F.when(valid, F.shiftright(FLAG_BITS, bit).bitwiseAND(1)).otherwise(0)).alias(name)
+
     return frame.groupBy("_status", "_reason").agg(
         F.count(F.lit(1)).alias("rows"),
-        # Flags count valid rows only: a quarantined row's values are not published.
-        F.to_json(
-            F.struct(*[F.sum(F.when(F.col("_status") == "valid", F.col(c)).otherwise(0)).alias(c) for c in flags])
-        ).alias("flags"),
+        F.to_json(F.struct(*[flag_sum(bit, name) for bit, name in enumerate(flags)])).alias("flags"),
     ).select(F.lit(role).alias("role"), "_status", "_reason", "rows", "flags")
 
 
@@ -1000,24 +1022,28 @@ def run(spark: SparkSession, config: EtlConfig) -> dict:
     spark.conf.set("spark.sql.optimizer.canChangeCachedPlanOutputPartitioning", "false")
     spark.conf.set("spark.sql.codegen.hugeMethodLimit", HOTSPOT_HUGE_METHOD_LIMIT)
 
-    typed = {
-        role: TYPERS[role](classify_rows(frames[role]), frames[role].spec).persist(StorageLevel.MEMORY_AND_DISK)
-        for role in sources
-        if role != "albums"
-    }
-    albums = enrich_albums(
-        type_albums(classify_rows(frames["albums"]), frames["albums"].spec),
-        typed["artists"],
-        typed["tracks"],
-        typed.get("features"),
-    ).persist(StorageLevel.MEMORY_AND_DISK)
+    # What is cached is only what the counts, the joins and the quarantine
+    # read: a dimension's id lives on as its _key, file order is no longer needed.
+    typed: dict[str, DataFrame] = {}
+    flags: dict[str, list[str]] = {}
+    for role in sources:
+        if role != "albums":
+            spec = frames[role].spec
+            frame, flags[role] = pack_flags(TYPERS[role](classify_rows(frames[role]), spec))
+            typed[role] = frame.drop(spec.key, "_row_order").persist(StorageLevel.MEMORY_AND_DISK)
+    albums, flags["albums"] = pack_flags(
+        enrich_albums(
+            type_albums(classify_rows(frames["albums"]), frames["albums"].spec),
+            typed["artists"],
+            typed["tracks"],
+            typed.get("features"),
+        )
+    )
+    albums = albums.drop("_key", "_row_order").persist(StorageLevel.MEMORY_AND_DISK)
     everything = {"albums": albums, **typed}
     try:
         log("validating, de-duplicating and joining (one pass over each input)")
-        queries = [
-            count_query(frame, role, ("_orphan_artist", "_orphan_track", "_orphan_feature") if role == "albums" else ())
-            for role, frame in everything.items()
-        ]
+        queries = [count_query(frame, role, flags[role]) for role, frame in everything.items()]
         counted = functools.reduce(DataFrame.unionByName, queries).collect()
         files = {
             role: file_counts([r for r in counted if r["role"] == role], sources[role][0], sources[role][1])

@@ -76,7 +76,9 @@ def minimal_spark_job(source: str, target: str) -> None:
         return spark.read.option("header", True).option("escape", '"').csv(f"{source}/{name}")
 
     whole = lambda c, t="INT": F.expr(f"try_cast(try_cast(`{c}` AS DOUBLE) AS {t})")  # noqa: E731
-    albums = read("albums.csv").select(
+    # Junk ids would join junk ids (albums x tracks x features rows named
+    # NOT-A-SPOTIFY-ID multiply): keep only id-shaped album rows, as DuckDB does.
+    albums = read("albums.csv").filter(F.col("track_id").rlike("^[0-9A-Za-z]{22}$")).select(
         "track_id", "track_name", whole("track_number").alias("track_number"),
         whole("duration_ms").alias("duration_ms"), "album_id", "album_name", "album_type",
         whole("total_tracks").alias("total_tracks"), "label", whole("album_popularity").alias("album_popularity"),

@@ -211,8 +211,8 @@ def test_quicksight_data_source_and_dataset_with_a_principal(full_app):
 def test_quicksight_columns_follow_the_etl_contract():
     import spotify_etl
 
-    quicksight_types = {"string": "STRING", "int": "INTEGER", "bigint": "INTEGER", "double": "DECIMAL", "boolean": "BOOLEAN",
-                        "date": "DATETIME"}
+    quicksight_types = {"string": "STRING", "int": "INTEGER", "bigint": "INTEGER", "boolean": "BOOLEAN",
+                        "date": "DATETIME", "double": "DECIMAL"}
     expected = {
         f.name: quicksight_types[f.dataType.simpleString()]
         for f in spotify_etl.TRACKS_SCHEMA.fields
