@@ -45,6 +45,10 @@ def _json_value(value):
     return value
 
 
+# The bar chart's category axis: the row's label, numbered when a label repeats.
+BAR_LABEL = "_bar_label"
+
+
 def records(result: QueryResult) -> list[dict]:
     return [{c: _json_value(v) for c, v in zip(result.columns, row)} for row in result.rows]
 
@@ -79,8 +83,14 @@ def _marks(insight: Insight, result: QueryResult) -> alt.TopLevelMixin:
     if insight.chart == BAR:
         (category,) = insight.dimensions
         value = insight.measures[0]
-        bars = base.mark_bar(color=ACCENT).encode(
-            y=alt.Y(category.query_column, type="nominal", sort=None, title=None, axis=alt.Axis(labelLimit=170)),
+        # One bar per row: rows sharing a label (two artists of one name) would stack on one band otherwise.
+        seen: dict = {}
+        for row in rows:
+            label = str(row[category.query_column])
+            seen[label] = seen.get(label, 0) + 1
+            row[BAR_LABEL] = label if seen[label] == 1 else f"{label} ({seen[label]})"
+        bars = alt.Chart(alt.Data(values=rows)).mark_bar(color=ACCENT).encode(
+            y=alt.Y(BAR_LABEL, type="nominal", sort=None, title=None, axis=alt.Axis(labelLimit=170)),
             x=alt.X(value.query_column, type="quantitative", title=value.label),
             tooltip=tooltip,
         )

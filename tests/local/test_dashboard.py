@@ -17,7 +17,7 @@ import sqlglot
 from local_pipeline import athena
 from sql.queries import NamedQuery, QueryResult, load_named_queries
 from view import dashboard_html
-from view.dashboard_html import records, write_dashboard
+from view.dashboard_html import BAR_LABEL, records, write_dashboard
 from view.insights import INSIGHTS, KPI, TABLE
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -60,7 +60,9 @@ def test_each_chart_draws_exactly_its_query_result(page, query_results, insight)
     """The chart's data are the named query's rows, and its encodings read the insight's columns."""
     result = next(r for r in query_results if r.query.query_id == insight.query_id)
     spec = chart_specs(page)[insight.insight_id]
-    assert spec["data"]["values"] == json.loads(json.dumps(records(result)))
+    values = spec["data"]["values"]
+    assert [{k: v for k, v in row.items() if k != BAR_LABEL} for row in values] == json.loads(
+        json.dumps(records(result)))
     assert len(result.rows) > 0
     encoded = json.dumps(spec.get("encoding", {})) + json.dumps(spec.get("layer", []))
     for field in insight.fields:
@@ -68,6 +70,18 @@ def test_each_chart_draws_exactly_its_query_result(page, query_results, insight)
     tooltip_fields = re.findall(r'"field": "([^"]+)"', json.dumps(
         [layer.get("encoding", {}).get("tooltip") for layer in spec.get("layer", [spec])]))
     assert set(result.columns) - {insight.dimensions[0].query_column} <= set(tooltip_fields), insight.insight_id
+
+
+def test_rows_sharing_a_name_get_a_bar_each():
+    """Two artists of one name are two rows of the query; stacked on one band they would read as one
+    artist with the sum of both averages (seen on the sample: 57.2 + 49.5 drawn as 106.7)."""
+    top = next(i for i in INSIGHTS if i.insight_id == "top_artists_by_track_popularity")
+    query = next(q for q in load_named_queries() if q.query_id == top.query_id)
+    result = QueryResult(query, ["artist_name", "rated_tracks", "avg_track_popularity", "max_track_popularity"],
+                         [("Wild Cartel", 21, 57.2, 83), ("Neon", 4, 50.0, 60), ("Wild Cartel", 6, 49.5, 64)])
+    spec = dashboard_html.chart(top, result).to_dict()
+    assert [row[BAR_LABEL] for row in spec["data"]["values"]] == ["Wild Cartel", "Neon", "Wild Cartel (2)"]
+    assert spec["encoding"]["y"]["field"] == BAR_LABEL
 
 
 def test_kpis_and_table_show_the_query_values_and_the_run_summary(page, query_results, demo_run):
