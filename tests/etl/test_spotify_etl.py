@@ -14,7 +14,7 @@ import pytest
 
 import spotify_etl
 from tests.etl.fixtures import (
-    A, AL, FEATURES_HEADER, KAGGLE_ALBUMS_HEADER, T, write_features, write_kaggle_files, write_workshop_files,
+    A, AL, T, write_features, write_kaggle_files, write_workshop_files,
 )
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -22,7 +22,7 @@ from stacks.quicksight_dashboard import (
 from stacks.settings import SettingsError, settings_from_context
 from tests.infra.conftest import QUICKSIGHT_USER, QUICKSIGHT_VIEWERS
 from tests.infra.synth import ROOT, assert_matches_snapshot, cdk_context, resources
-from view.insights import CALCULATED_FIELDS, GRID_COLUMNS, INSIGHTS, QUICKSIGHT_INSIGHTS, Field, Insight
+from view.insights import GRID_COLUMNS, INSIGHTS, QUICKSIGHT_INSIGHTS, Field, Insight
 
 ID = re.compile(r"^[\w\-]+$")
 DATA_SET_ARN = "arn:aws:quicksight:us-east-1:123456789012:dataset/spotify-spotify-tracks"
@@ -57,8 +57,8 @@ def visuals(body) -> dict[str, dict]:
     """visual id -> (kind, visual body) over every sheet."""
     found = {}
     for sheet in body["Sheets"]:
-        for visual in sheet["Visuals"]:
-            ((kind, content),) = visual.items()
+        for entry in sheet["Visuals"]:
+            ((kind, content),) = entry.items()
             found[content["VisualId"]] = (kind, content)
     return found
 
