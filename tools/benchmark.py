@@ -107,19 +107,35 @@ def minimal_spark_job(source: str, target: str) -> None:
     spark.stop()
 
 
+def address_space(pid: int) -> tuple[str, ...]:
+    """What identifies a process's memory: its code and stack addresses (/proc/<pid>/stat fields 26-28)."""
+    with open(f"/proc/{pid}/stat") as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    return tuple(fields[23:26])
+
+
 def tree_rss_bytes(pid: int) -> int:
-    """Resident memory of a process and all its descendants (the JVM is a grandchild)."""
-    total, pending = 0, [pid]
+    """Resident memory of a process and all its descendants (the JVM is a grandchild).
+
+    Each address space counts once: when the JVM starts a command (Hadoop's
+    local file system runs chmod for every file it writes), the child shares
+    the JVM's memory until it execs, and summing both doubled the peak.
+    """
+    total, pending, seen = 0, [pid], set()
     while pending:
         current = pending.pop()
         try:
+            space = address_space(current)
             with open(f"/proc/{current}/statm") as handle:
-                total += int(handle.read().split()[1]) * PAGE
+                resident = int(handle.read().split()[1]) * PAGE
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as handle:
                     pending += [int(child) for child in handle.read().split()]
-        except (FileNotFoundError, ProcessLookupError, ValueError):
+        except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
             continue
+        if space not in seen:
+            seen.add(space)
+            total += resident
     return total
 
 
