@@ -89,6 +89,41 @@ EXPECTED_TRACKS = [
 ]
 
 
+def test_compiled_and_interpreted_evaluation_publish_the_same_rows(spark, workshop_run, tmp_path, monkeypatch):
+    # The sample is evaluated interpreted (no code generation); the real data compiled.
+    assert spark.conf.get("spark.sql.codegen.factoryMode") == "NO_CODEGEN"
+    assert spark.conf.get("spark.sql.codegen.wholeStage") == "false"
+    monkeypatch.setattr(spotify_etl, "SMALL_INPUT_BYTES", 0)
+    write_workshop_files(str(tmp_path / "staging"))
+    config = config_for(tmp_path, **LENIENT)
+    summary = spotify_etl.run(spark, config)
+    assert spark.conf.get("spark.sql.codegen.factoryMode") == "FALLBACK"
+    assert spark.conf.get("spark.sql.codegen.wholeStage") == "true"
+    assert read_tracks(spark, config.target_path) == workshop_run["tracks"]
+    assert summary["files"] == json.loads(json.dumps(workshop_run["summary"]["files"]).replace(
+        str(workshop_run["folder"]), str(tmp_path)))
+
+
+def test_local_jvm_options(tmp_path, monkeypatch):
+    (tmp_path / "albums.csv").write_bytes(b"x" * 1000)
+    (tmp_path / "notes.txt").write_bytes(b"x" * 5000)
+    assert spotify_etl.local_input_bytes(str(tmp_path)) == 1000
+    assert spotify_etl.local_input_bytes(f"file://{tmp_path}") == 1000
+    assert spotify_etl.local_input_bytes("s3://bucket/staging") is None
+    assert spotify_etl.local_input_bytes(str(tmp_path / "missing")) is None
+
+    archive = tmp_path / "spark-classes.jsa"
+    monkeypatch.setenv(spotify_etl.CLASS_ARCHIVE_VARIABLE, str(archive))
+    monkeypatch.delenv(spotify_etl.JAVA_OPTIONS_VARIABLE, raising=False)
+    assert spotify_etl.local_java_options(None) == ""  # not made yet: plain start-up
+    archive.write_bytes(b"archive")
+    assert spotify_etl.local_java_options(None) == f"-XX:SharedArchiveFile={archive}"
+    assert spotify_etl.local_java_options(1000) == f"-XX:SharedArchiveFile={archive} -XX:TieredStopAtLevel=1"
+    assert spotify_etl.local_java_options(spotify_etl.SMALL_INPUT_BYTES) == f"-XX:SharedArchiveFile={archive}"
+    monkeypatch.setenv(spotify_etl.JAVA_OPTIONS_VARIABLE, "-Xlog:gc -Xss4m")
+    assert spotify_etl.local_java_options(None).endswith(" -Xlog:gc -Xss4m")
+
+
 def test_published_rows_are_exactly_the_valid_distinct_tracks(workshop_run):
     assert workshop_run["tracks"] == EXPECTED_TRACKS
 
