@@ -349,15 +349,20 @@ def test_two_layouts_at_once_is_an_error_naming_both_files_and_the_ways_out(spar
 
 # Fields that begin or end with spaces, tabs and quotes, and non-ASCII text:
 # each line has an invalid id, so it is quarantined and must come back byte for byte.
+# Rejected for their own content (the id), and, last in each file, a row that
+# conflicts with an earlier one of the same id: its line is read again from the file.
 RAW_LINES = {
     "albums.csv": [
         f' \tLead Tab, {T[11]},"  1000  ",  "Album ""Q"" ",2015,Label ,1,{AL[9]},{A[1]},1\t',
         f'"  Привет, мир  ",{T[11]}\t,1000,夜に駆ける ,2015, "Lbl",1,{AL[9]},{A[1]}, 1 ',
+        f'"  Conflict, ""Q"" ",{T[1]},1000, Ålbum ,2015,Label\t,1,{AL[1]},{A[1]},1 ',
     ],
-    "artists.csv": [f' {A[50]} , "Name, with comma" ,1,2,\tpop\t', f'"{A[51]} ",🔥 ,1,2,'],
-    "track.csv": [f"\t{T[11]},5 ", f'"{T[12]} " ,"7"'],
+    "artists.csv": [f' {A[50]} , "Name, with comma" ,1,2,\tpop\t', f'"{A[51]} ",🔥 ,1,2,',
+                    f'{A[1]}," Кино, again ",71,1500001,\trussian rock '],
+    "track.csv": [f"\t{T[11]},5 ", f'"{T[12]} " ,"7"', f"{T[1]}, 56 "],
     "features.csv": [f" {T[11]},".join(line.split(f"{T[1]},", 1)) for line in [
-        "0.5,0.6,5,-7.5,1,0.05,0.1,0.0,0.2,0.7,120.0,audio_features," + T[1] + ",x,y,z,1, 4 "]],
+        "0.5,0.6,5,-7.5,1,0.05,0.1,0.0,0.2,0.7,120.0,audio_features," + T[1] + ",x,y,z,1, 4 "]] + [
+        "0.5,0.6,5,-7.5,1,0.05,0.1,0.0,0.2,0.7,121.5,audio_features," + T[1] + ", x ,\ty,z,1, 4 "],
 }
 
 
@@ -377,6 +382,8 @@ def test_quarantine_keeps_raw_lines_byte_for_byte_in_every_file(spark, tmp_path)
     for name, lines in RAW_LINES.items():
         assert set(lines) <= by_file[name], name
     assert {r["source"] for r in quarantine} == {"albums", "artists", "tracks", "features"}
+    conflicting = {r["raw_record"] for r in quarantine if r["reason"].startswith("conflicting_")}
+    assert {lines[-1] for lines in RAW_LINES.values()} <= conflicting
 
 
 @pytest.mark.parametrize(
