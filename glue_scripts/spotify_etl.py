@@ -988,7 +988,7 @@ SMALL_INPUT_BYTES = 32 * 2**20
 # JDK 17 crashes (SIGSEGV in check_shared_class_file_load_hook) when a Java
 # agent or Flight Recorder runs with it: profile with the variable set empty.
 CLASS_ARCHIVE_VARIABLE = "SPOTIFY_ETL_CLASS_ARCHIVE"
-# Extra JVM options for local runs (`make` uses it to write the archive).
+# Extra JVM options for local runs, e.g. Flight Recorder to profile the job.
 JAVA_OPTIONS_VARIABLE = "SPOTIFY_ETL_JAVA_OPTIONS"
 
 
