@@ -413,13 +413,14 @@ def test_value_parsers(spark):
     assert [r["as_bigint"] for r in parsed][-1] == 99999999999
 
     dates = ["2015-06-09 00:00:00 UTC", "2015-06-09", "2015-06", "2015", "2015-6-9", "2015-06-09T10:00:00Z",
-             "2015-02-30", "N/A", "", "June 2015", None]
+             "2015-02-30", "N/A", "", "June 2015", None, " 2015-06-09 ", "2015-13-01", "2015-06-1T", "2015-06-09x"]
     frame = spotify_etl.with_release_date(spark.createDataFrame([(d,) for d in dates], "raw string"), "raw")
     got = [(r["release_date"], r["release_date_precision"], r["release_year"]) for r in frame.collect()]
     assert got == [
         (D(2015, 6, 9), "day", 2015), (D(2015, 6, 9), "day", 2015), (D(2015, 6, 1), "month", 2015),
         (D(2015, 1, 1), "year", 2015), (D(2015, 6, 9), "day", 2015), (D(2015, 6, 9), "day", 2015),
         (None, None, None), (None, None, None), (None, None, None), (None, None, None), (None, None, None),
+        (D(2015, 6, 9), "day", 2015), (None, None, None), (None, None, None), (None, None, None),
     ]
 
 
