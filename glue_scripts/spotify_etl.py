@@ -412,11 +412,13 @@ def read_source(spark: SparkSession, spec: SourceSpec, path: str) -> SourceFrame
         )
     if len(set(header)) != len(header):
         raise MissingInputError(f"{path} has duplicate column names in its header: {', '.join(header)}")
-    lines = spark.read.text(path).withColumn("_row_order", F.monotonically_increasing_id())
+    lines = spark.read.text(path).select(
+        F.col("value").alias("_raw_line"), F.monotonically_increasing_id().alias("_row_order")
+    )
     # The header is the first line of the split that starts the file (the low
     # 33 bits of monotonically_increasing_id are the row's index in its split).
     is_header = (F.input_file_block_start() == 0) & (F.col("_row_order").bitwiseAND((1 << 33) - 1) == 0)
-    frame = lines.filter(~is_header & (F.length("value") > 0)).select(F.col("value").alias("_raw_line"), "_row_order")
+    frame = lines.filter(~is_header & (F.length("_raw_line") > 0))
     return SourceFrame(spec=spec, path=path, file_columns=header, frame=frame)
 
 
@@ -480,8 +482,12 @@ def classify_rows(source: SourceFrame) -> DataFrame:
             F.xxhash64(*[field(name) for name in field_names]).alias("_content_hash"),
         )
         .repartition("_key")
-        .withColumn("_copy_rank", F.row_number().over(by_content))
-        .withColumn("_first_of_key", F.min("_row_order").over(by_key))
+        .withColumns(
+            {
+                "_copy_rank": F.row_number().over(by_content),
+                "_first_of_key": F.min("_row_order").over(by_key),
+            }
+        )
     )
     later_row_of_key = F.col("_row_order") != F.col("_first_of_key")
     status = (
@@ -501,10 +507,9 @@ def classify_rows(source: SourceFrame) -> DataFrame:
     canonical = [field(file_name).alias(name) for name, file_name in spec.columns.items()]
     optional = [column_or_null(file_name).alias(name) for name, file_name in spec.optional_columns.items()]
     listed = [column_or_null(name).alias(name) for name in (*spec.genre_columns, *spec.artist_name_columns)]
-    classified = (
-        ranked.withColumn("_status", status)
-        .withColumn("_reason", final_reason)
-        .withColumn("_fields", parsed_fields(source))
+    # All three read the ranked row (withColumns sets them at once).
+    classified = ranked.withColumns(
+        {"_status": status, "_reason": final_reason, "_fields": parsed_fields(source)}
     )
     return classified.select(
         *canonical,
@@ -563,11 +568,15 @@ def with_release_date(frame: DataFrame, column: str) -> DataFrame:
         f"CASE WHEN _plain_date THEN substr({value}, {start}, {length}) "
         f"ELSE regexp_extract({value}, '{RELEASE_DATE_PATTERN}', {n}) END"
     )
-    return (
+    dated = (
         frame.withColumn("_plain_date", F.expr(f"{value} rlike '{PLAIN_DATE_PATTERN}'"))
-        .withColumn("_date_year", F.expr(part(1, 1, 4)))
-        .withColumn("_date_month", F.expr(part(2, 6, 2)))
-        .withColumn("_date_day", F.expr(part(3, 9, 2)))
+        .withColumns(
+            {
+                "_date_year": F.expr(part(1, 1, 4)),
+                "_date_month": F.expr(part(2, 6, 2)),
+                "_date_day": F.expr(part(3, 9, 2)),
+            }
+        )
         .withColumn(
             "release_date",
             # A string such as 2015-02-30 matches the pattern but is no date: null, counted.
@@ -577,15 +586,16 @@ def with_release_date(frame: DataFrame, column: str) -> DataFrame:
                 "lpad(CASE WHEN _date_day = '' THEN '1' ELSE _date_day END, 2, '0')) AS DATE) END"
             ),
         )
-        .withColumn(
-            "release_date_precision",
-            F.expr(
-                "CASE WHEN release_date IS NULL THEN NULL WHEN _date_month = '' THEN 'year' "
-                "WHEN _date_day = '' THEN 'month' ELSE 'day' END"
-            ),
-        )
-        .withColumn("release_year", F.year("release_date"))
-        .drop("_plain_date", "_date_year", "_date_month", "_date_day")
+    )
+    precision = F.expr(
+        "CASE WHEN release_date IS NULL THEN NULL WHEN _date_month = '' THEN 'year' "
+        "WHEN _date_day = '' THEN 'month' ELSE 'day' END"
+    )
+    return dated.select(
+        *frame.columns,
+        "release_date",
+        precision.alias("release_date_precision"),
+        F.year("release_date").alias("release_year"),
     )
 
 
@@ -631,11 +641,9 @@ def with_typed_columns(
         if column in no_value:
             value = F.when(value != no_value[column], value)
         values[column] = value
-    return (
-        parsed.withColumns(flags)
-        .withColumns(values)
-        .drop(*[f"_typed__{column}" for column in typed])
-    )
+    # One projection (each DataFrame step is analysed again on the driver).
+    kept = [values[c].alias(c) if c in values else F.col(c) for c in frame.columns]
+    return parsed.select(*kept, *[flag.alias(name) for name, flag in flags.items()])
 
 
 def _non_empty_list(columns: Sequence[str]) -> Column:
@@ -647,18 +655,19 @@ def _non_empty_list(columns: Sequence[str]) -> Column:
 def type_albums(classified: DataFrame, spec: SourceSpec) -> DataFrame:
     raw = classified.withColumnRenamed("release_date", "_raw_release_date")
     dated = with_release_date(raw, "_raw_release_date")
-    dated = dated.withColumn(
-        "_unparseable__release_date",
-        (_present("_raw_release_date") & F.col("release_date").isNull()).cast("int"),
-    ).drop("_raw_release_date")
     if spec.artist_name_columns:
         # Kaggle layout: artist_0..artist_11 are the credited artists' names.
-        dated = dated.withColumn("artist_names", _non_empty_list(spec.artist_name_columns)).drop(
-            *spec.artist_name_columns
-        )
+        artist_names = _non_empty_list(spec.artist_name_columns)
     else:
         # Workshop layout: the joined artist's name alone (set after the join).
-        dated = dated.withColumn("artist_names", F.lit(None).cast("array<string>"))
+        artist_names = F.lit(None).cast("array<string>")
+    dropped = {"_raw_release_date", *spec.artist_name_columns}
+    unparseable_date = _present("_raw_release_date") & F.col("release_date").isNull()
+    dated = dated.select(
+        *[c for c in dated.columns if c not in dropped],
+        unparseable_date.cast("int").alias("_unparseable__release_date"),
+        artist_names.alias("artist_names"),
+    )
     return with_typed_columns(
         dated,
         {
@@ -814,7 +823,7 @@ def pack_flags(frame: DataFrame) -> tuple[DataFrame, list[str]]:
     mask = F.lit(0).cast("long")
     for bit, name in enumerate(names):
         mask = mask.bitwiseOR(F.shiftleft(F.coalesce(F.col(name), F.lit(0)).cast("long"), bit))
-    return frame.withColumn(FLAG_BITS, mask).drop(*names), names
+    return frame.select(*[F.col(c) for c in frame.columns if c not in names], mask.alias(FLAG_BITS)), names
 
 
 def count_query(frame: DataFrame, role: str, flags: Sequence[str]) -> DataFrame:
