@@ -1021,6 +1021,71 @@ CACHE_COMPRESSED = False
 TYPERS = {"artists": type_artists, "tracks": type_tracks, "features": type_features}
 
 
+def configure_session(spark: SparkSession, input_bytes: int) -> None:
+    """Settings sized to this input, set by the job itself so that they apply on Glue too."""
+    spark.conf.set(
+        "spark.sql.shuffle.partitions",
+        str(shuffle_partitions_for(input_bytes, spark.sparkContext.defaultParallelism)),
+    )
+    spark.conf.set("spark.sql.adaptive.enabled", "true")
+    # Cached plans keep their hash partitioning by _key (AQE may not re-plan
+    # it away), so the joins on _key reuse the classification's shuffle.
+    spark.conf.set("spark.sql.optimizer.canChangeCachedPlanOutputPartitioning", "false")
+    spark.conf.set("spark.sql.codegen.hugeMethodLimit", HOTSPOT_HUGE_METHOD_LIMIT)
+    spark.conf.set("spark.sql.inMemoryColumnarStorage.compressed", str(CACHE_COMPRESSED).lower())
+    small_input = input_bytes < SMALL_INPUT_BYTES
+    spark.conf.set("spark.sql.codegen.wholeStage", str(not small_input).lower())
+    spark.conf.set("spark.sql.codegen.factoryMode", "NO_CODEGEN" if small_input else "FALLBACK")
+
+
+def validated_frames(
+    frames: dict[str, SourceFrame], cache_level: StorageLevel | None
+) -> tuple[DataFrame, dict[str, DataFrame], dict[str, list[str]]]:
+    """Every input row classified and typed, and the album rows LEFT-joined to the valid dimensions.
+
+    Returns the joined album rows (flags packed), each file's classified rows
+    (persisted at cache_level when one is given: the counts, the quarantine and
+    the write each read them) and each file's flag names in bit order.
+    """
+
+    def kept(frame: DataFrame) -> DataFrame:
+        return frame.persist(cache_level) if cache_level is not None else frame
+
+    # What is cached is only what the counts, the joins and the quarantine
+    # read: a dimension's id lives on as its _key, file order is no longer needed.
+    classified: dict[str, DataFrame] = {}
+    flags: dict[str, list[str]] = {}
+    for role, source in frames.items():
+        if role != "albums":
+            frame, flags[role] = pack_flags(TYPERS[role](classify_rows(source), source.spec))
+            classified[role] = kept(frame.drop(source.spec.key, "_row_order"))
+    # The album rows are cached before the joins, not after: the joined
+    # columns already live in the dimension caches, and building the joined
+    # cache was the job's longest stage at SF5 (event log). The joins run
+    # twice (for the counts and for the write), each without a shuffle: both
+    # sides are cached hash-partitioned by _key.
+    albums = frames["albums"]
+    classified = {"albums": kept(type_albums(classify_rows(albums), albums.spec).drop("_row_order")), **classified}
+    joined, flags["albums"] = pack_flags(
+        enrich_albums(classified["albums"], classified["artists"], classified["tracks"], classified.get("features"))
+    )
+    return joined, classified, flags
+
+
+def write_tracks(published: DataFrame, target_path: str) -> None:
+    """The published rows as Parquet partitioned by release year, each partition sorted for compression."""
+    (
+        published.repartition(PARTITION_COLUMN)
+        .sortWithinPartitions(PARTITION_COLUMN, "artist_id", "album_id", "track_id")
+        .write.mode("overwrite")
+        # Reruns replace the partitions they write and leave the others alone.
+        .option("partitionOverwriteMode", "dynamic")
+        .option("compression", "snappy")
+        .partitionBy(PARTITION_COLUMN)
+        .parquet(f"{target_path}/{TRACKS_TABLE_DIR}")
+    )
+
+
 def run(spark: SparkSession, config: EtlConfig) -> dict:
     """Read, validate, join, gate, publish. Returns the run summary (also written as JSON)."""
     started = time.time()
@@ -1042,44 +1107,9 @@ def run(spark: SparkSession, config: EtlConfig) -> dict:
         log(f"ignoring {name}: {why}")
     frames = {role: read_source(spark, spec, path) for role, (spec, path) in sources.items()}
     input_bytes = sum(path_size(spark, path) for _, path in sources.values())
-    spark.conf.set(
-        "spark.sql.shuffle.partitions",
-        str(shuffle_partitions_for(input_bytes, spark.sparkContext.defaultParallelism)),
-    )
-    spark.conf.set("spark.sql.adaptive.enabled", "true")
-    # Cached plans keep their hash partitioning by _key (AQE may not re-plan
-    # it away), so the joins on _key reuse the classification's shuffle.
-    spark.conf.set("spark.sql.optimizer.canChangeCachedPlanOutputPartitioning", "false")
-    spark.conf.set("spark.sql.codegen.hugeMethodLimit", HOTSPOT_HUGE_METHOD_LIMIT)
-    spark.conf.set("spark.sql.inMemoryColumnarStorage.compressed", str(CACHE_COMPRESSED).lower())
-    small_input = input_bytes < SMALL_INPUT_BYTES
-    spark.conf.set("spark.sql.codegen.wholeStage", str(not small_input).lower())
-    spark.conf.set("spark.sql.codegen.factoryMode", "NO_CODEGEN" if small_input else "FALLBACK")
-
-    # What is cached is only what the counts, the joins and the quarantine
-    # read: a dimension's id lives on as its _key, file order is no longer needed.
-    typed: dict[str, DataFrame] = {}
-    flags: dict[str, list[str]] = {}
-    for role in sources:
-        if role != "albums":
-            spec = frames[role].spec
-            frame, flags[role] = pack_flags(TYPERS[role](classify_rows(frames[role]), spec))
-            typed[role] = frame.drop(spec.key, "_row_order").persist(CACHE_LEVEL)
-    # The album rows are cached before the joins, not after: the joined
-    # columns already live in the dimension caches, and building the joined
-    # cache was the job's longest stage at SF5 (event log). The joins run
-    # twice (for the counts and for the write), each without a shuffle: both
-    # sides are cached hash-partitioned by _key.
-    classified_albums = (
-        type_albums(classify_rows(frames["albums"]), frames["albums"].spec)
-        .drop("_row_order")
-        .persist(CACHE_LEVEL)
-    )
-    cached = {"albums": classified_albums, **typed}
-    albums, flags["albums"] = pack_flags(
-        enrich_albums(classified_albums, typed["artists"], typed["tracks"], typed.get("features"))
-    )
-    everything = {"albums": albums, **typed}
+    configure_session(spark, input_bytes)
+    albums, cached, flags = validated_frames(frames, CACHE_LEVEL)
+    everything = {**cached, "albums": albums}
     try:
         log("validating, de-duplicating and joining (one pass over each input)")
         queries = [count_query(frame, role, flags[role]) for role, frame in everything.items()]
@@ -1105,17 +1135,7 @@ def run(spark: SparkSession, config: EtlConfig) -> dict:
 
         if passed:
             log(f"writing {summary['output_rows']} tracks to {config.target_path}/{TRACKS_TABLE_DIR}/")
-            (
-                published_tracks(albums)
-                .repartition(PARTITION_COLUMN)
-                .sortWithinPartitions(PARTITION_COLUMN, "artist_id", "album_id", "track_id")
-                .write.mode("overwrite")
-                # Reruns replace the partitions they write and leave the others alone.
-                .option("partitionOverwriteMode", "dynamic")
-                .option("compression", "snappy")
-                .partitionBy(PARTITION_COLUMN)
-                .parquet(f"{config.target_path}/{TRACKS_TABLE_DIR}")
-            )
+            write_tracks(published_tracks(albums), config.target_path)
         summary["status"] = "succeeded" if passed else "failed"
         summary["seconds"] = round(time.time() - started, 1)
         summary_json = json.dumps(summary, sort_keys=False, ensure_ascii=False)
