@@ -1001,8 +1001,13 @@ JAVA_OPTIONS_VARIABLE = "SPOTIFY_ETL_JAVA_OPTIONS"
 
 
 def shuffle_partitions_for(input_bytes: int, parallelism: int) -> int:
-    """About 64 MB of CSV per shuffle partition, never fewer than the cores."""
-    return max(parallelism, min(400, math.ceil(input_bytes / (64 * 1024 * 1024))))
+    """About 128 MB of CSV per shuffle partition, never fewer than the cores.
+
+    Locally fewer, larger partitions cost less than many small ones (SF5 on 2
+    cores, paired: 8 partitions 77.6-78.1 s, 16 partitions 79.2-79.3 s, 4
+    partitions 85.0-87.5 s); on Glue the cores decide up to 128 MB x cores of input.
+    """
+    return max(parallelism, min(400, math.ceil(input_bytes / (128 * 1024 * 1024))))
 
 
 def log(message: str) -> None:
@@ -1073,10 +1078,16 @@ def validated_frames(
 
 
 def write_tracks(published: DataFrame, target_path: str) -> None:
-    """The published rows as Parquet partitioned by release year, each partition sorted for compression."""
+    """The published rows as Parquet partitioned by release year, each partition sorted for compression.
+
+    Rows of one artist, and within it of one album, are kept together (their
+    repeated columns then encode as runs): grouped by 64-bit hashes of the ids,
+    which sort faster than the ids themselves and compress the same (SF5:
+    156.67 vs 156.62 MB; 0.3 and 4.3 s faster in two paired runs).
+    """
     (
         published.repartition(PARTITION_COLUMN)
-        .sortWithinPartitions(PARTITION_COLUMN, "artist_id", "album_id", "track_id")
+        .sortWithinPartitions(PARTITION_COLUMN, F.xxhash64("artist_id"), F.xxhash64("album_id"))
         .write.mode("overwrite")
         # Reruns replace the partitions they write and leave the others alone.
         .option("partitionOverwriteMode", "dynamic")
