@@ -418,7 +418,10 @@ def read_source(spark: SparkSession, spec: SourceSpec, path: str) -> SourceFrame
     # The header is the first line of the split that starts the file (the low
     # 33 bits of monotonically_increasing_id are the row's index in its split).
     is_header = (F.input_file_block_start() == 0) & (F.col("_row_order").bitwiseAND((1 << 33) - 1) == 0)
-    frame = lines.filter(~is_header & (F.length("_raw_line") > 0))
+    # An empty line is skipped (as the CSV reader does). Compared with '' rather
+    # than by length, which counts the characters of every line: SF5 features
+    # (600 MB) 0.5 vs 1.7 s.
+    frame = lines.filter(~is_header & (F.col("_raw_line") != ""))
     return SourceFrame(spec=spec, path=path, file_columns=header, frame=frame)
 
 
