@@ -285,6 +285,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workdir", default=os.path.join(ROOT, "bench"))
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds; each run's fastest counts")
     args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, not {args.rounds}")
     results = []
     print(" ".join(f"{heading:>{width}}" for _, heading, width in COLUMNS), flush=True)
     for scale in args.scales:
