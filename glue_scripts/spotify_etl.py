@@ -1029,8 +1029,9 @@ CACHE_COMPRESSED = False
 TYPERS = {"artists": type_artists, "tracks": type_tracks, "features": type_features}
 
 
-def configure_session(spark: SparkSession, input_bytes: int) -> None:
-    """Settings sized to this input, set by the job itself so that they apply on Glue too."""
+def configure_session(spark: SparkSession, sources: dict[str, tuple[SourceSpec, str]]) -> None:
+    """Settings sized to these input files, set by the job itself so that they apply on Glue too."""
+    input_bytes = sum(path_size(spark, path) for _, path in sources.values())
     spark.conf.set(
         "spark.sql.shuffle.partitions",
         str(shuffle_partitions_for(input_bytes, spark.sparkContext.defaultParallelism)),
@@ -1120,8 +1121,7 @@ def run(spark: SparkSession, config: EtlConfig) -> dict:
     for name, why in ignored.items():
         log(f"ignoring {name}: {why}")
     frames = {role: read_source(spark, spec, path) for role, (spec, path) in sources.items()}
-    input_bytes = sum(path_size(spark, path) for _, path in sources.values())
-    configure_session(spark, input_bytes)
+    configure_session(spark, sources)
     albums, cached, flags = validated_frames(frames, CACHE_LEVEL)
     everything = {**cached, "albums": albums}
     try:
