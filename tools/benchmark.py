@@ -116,7 +116,7 @@ def single_pass_job(spark, source: str, target: str) -> None:
 
     sources = spotify_etl.resolve_sources(spark, source)
     frames = {role: spotify_etl.read_source(spark, spec, path) for role, (spec, path) in sources.items()}
-    spotify_etl.configure_session(spark, sum(spotify_etl.path_size(spark, path) for _, path in sources.values()))
+    spotify_etl.configure_session(spark, sources)
     joined, _, _ = spotify_etl.validated_frames(frames, cache_level=None)
     spotify_etl.write_tracks(spotify_etl.published_tracks(joined), target)
 
@@ -231,7 +231,8 @@ def bench_scale(scale: float, workdir: str, rounds: int) -> dict:
             shutil.rmtree(outputs[name], ignore_errors=True)
             os.makedirs(outputs[name])
             measured[name].append(measure(command))
-    job, single, minimal, duck = (best_of(measured[name]) for name in commands)
+    best = {name: best_of(rounds_measured) for name, rounds_measured in measured.items()}
+    job, single, minimal, duck = best["spark"], best["single"], best["minimal"], best["duckdb"]
     summary = json.loads(next(line for line in job["stdout"].splitlines() if line.startswith('{"job"')))
     job_bytes, job_files = output_size(os.path.join(outputs["spark"], "tracks"))
     minimal_bytes, _ = output_size(os.path.join(outputs["minimal"], "tracks"))
@@ -249,7 +250,7 @@ def bench_scale(scale: float, workdir: str, rounds: int) -> dict:
         "job_output_mb": round(job_bytes / 2**20, 1), "job_files": job_files,
         "job_bytes_per_row": round(job_bytes / max(1, summary["output_rows"]), 1),
         "minimal_spark_bytes_per_row": round(minimal_bytes / max(1, summary["output_rows"]), 1),
-        "rounds_seconds": {name: best["rounds"] for name, best in zip(commands, (job, single, minimal, duck))},
+        "rounds_seconds": {name: fastest["rounds"] for name, fastest in best.items()},
     }
 
 
