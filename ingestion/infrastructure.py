@@ -203,8 +203,8 @@ class SpotifyApiIngestion(Construct):
                     "The crawler maintains the api_ tables of the pipeline's database only.")
         GlueSecurity.acknowledge_logging(self.crawler_role, "/aws-glue/crawlers*")
         acknowledge(self.crawler, "AwsSolutions-GL1",
-                    "The crawler uses the pipeline stack's security configuration (CloudWatch logs encrypted with KMS), "
-                    "named here because it lives in that stack.")
+                    "The crawler uses the pipeline stack's security configuration "
+                    "(CloudWatch logs encrypted with KMS), named here because it lives in that stack.")
         acknowledge(self.failures, "AwsSolutions-SQS3",
                     "This queue is the on-failure destination of the two Lambdas; it is the dead-letter store itself.")
         if self.secret is not None:
@@ -217,7 +217,8 @@ class SpotifyApiIngestion(Construct):
             ignore_cfn_lint_check(handler.node.find_child("Resource"), "W3005")
             acknowledge(handler, "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
                         "AWSLambdaBasicExecutionRole]",
-                        "aws-cdk-lib's bucket-notification handler uses the CloudWatch-Logs-only basic execution policy.")
+                        "aws-cdk-lib's bucket-notification handler uses the CloudWatch-Logs-only "
+                        "basic execution policy.")
             acknowledge(handler, wildcard_resource("*"),
                         "aws-cdk-lib's bucket-notification handler must call s3:PutBucketNotification, which it "
                         "scopes itself; the code is aws-cdk-lib's.")

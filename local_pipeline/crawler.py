@@ -103,7 +103,8 @@ def register(catalog_path: str, tables: list[CatalogTable]) -> None:
             hive_types = ", ".join(f"'{key}': {key_type}" for key, key_type in table.partition_keys)
             options = f", hive_partitioning = true, hive_types = {{{hive_types}}}" if table.partition_keys else ""
             connection.execute(
-                f'CREATE OR REPLACE VIEW "{table.name}" AS SELECT * FROM read_parquet(\'{_quoted(glob_path)}\'{options})'
+                f'CREATE OR REPLACE VIEW "{table.name}" AS SELECT * '
+                f'FROM read_parquet(\'{_quoted(glob_path)}\'{options})'
             )
 
 

@@ -62,7 +62,10 @@ class GlueSecurity(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = rotating_key(
-            self, "LogsAndBookmarksKey", f"Encrypts the Glue logs and any job bookmarks of {Stack.of(self).stack_name}", removal
+            self,
+            "LogsAndBookmarksKey",
+            f"Encrypts the Glue logs and any job bookmarks of {Stack.of(self).stack_name}",
+            removal,
         )
         # CloudWatch Logs encrypts Glue's log groups itself, so it needs the key too.
         self.key.add_to_resource_policy(
@@ -148,7 +151,11 @@ class SpotifyEtlJob(Construct):
                     "s3:ListMultipartUploadParts",
                 ],
                 resources=[
-                    *(arn for directory in WAREHOUSE_DIRECTORIES for arn in s3a_directory_objects(warehouse, directory)),
+                    *(
+                        arn
+                        for directory in WAREHOUSE_DIRECTORIES
+                        for arn in s3a_directory_objects(warehouse, directory)
+                    ),
                     *(warehouse.arn_for_objects(key) for key in WAREHOUSE_FILES),
                 ],
             )

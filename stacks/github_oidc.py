@@ -62,7 +62,9 @@ class GitHubDeployAccess(Construct):
         else:
             provider = iam.OidcProviderNative(self, "Provider", url=GITHUB_OIDC_URL, client_ids=[STS_AUDIENCE])
             provider_arn = provider.oidc_provider_arn
-        qualifier = self.node.try_get_context(BOOTSTRAP_QUALIFIER_CONTEXT_KEY) or DefaultStackSynthesizer.DEFAULT_QUALIFIER
+        qualifier = (
+            self.node.try_get_context(BOOTSTRAP_QUALIFIER_CONTEXT_KEY) or DefaultStackSynthesizer.DEFAULT_QUALIFIER
+        )
 
         def trusted_by(subjects: list[str]) -> iam.FederatedPrincipal:
             return iam.FederatedPrincipal(

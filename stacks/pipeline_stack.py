@@ -101,9 +101,9 @@ class SpotifyPipelineStack(Stack):
             )
         else:
             Annotations.of(self).add_info(
-                "QuickSight data source, dataset, analysis and dashboard are not created. To create them, pass your QuickSight "
-                "user or group ARN: -c quicksightPrincipalArn=arn:aws:quicksight:<identity-region>:<account>:"
-                "user/default/<user-name>"
+                "QuickSight data source, dataset, analysis and dashboard are not created. To create them, pass your "
+                "QuickSight user or group ARN: -c quicksightPrincipalArn="
+                "arn:aws:quicksight:<identity-region>:<account>:user/default/<user-name>"
             )
 
         outputs = {

@@ -109,7 +109,11 @@ class QuickSightAnalytics(Construct):
             iam.PolicyStatement(
                 sid="ResolveDefaultAndOwnDatabase",
                 actions=["glue:GetDatabase"],
-                resources=[f"{glue_arn}:catalog", f"{glue_arn}:database/default", f"{glue_arn}:database/{database_name}"],
+                resources=[
+                    f"{glue_arn}:catalog",
+                    f"{glue_arn}:database/default",
+                    f"{glue_arn}:database/{database_name}",
+                ],
             )
         )
         # Listing databases (QuickSight's schema picker, SHOW DATABASES) is authorized on every database
@@ -185,7 +189,9 @@ class QuickSightAnalytics(Construct):
             ),
             ssl_properties=quicksight.CfnDataSource.SslPropertiesProperty(disable_ssl=False),
             permissions=[
-                quicksight.CfnDataSource.ResourcePermissionProperty(principal=principal_arn, actions=DATA_SOURCE_ACTIONS)
+                quicksight.CfnDataSource.ResourcePermissionProperty(
+                    principal=principal_arn, actions=DATA_SOURCE_ACTIONS
+                )
             ],
         )
         # QuickSight checks the role when it creates the data source: wait for its policy.
@@ -193,7 +199,9 @@ class QuickSightAnalytics(Construct):
         reasons = {
             f"{arn_of(warehouse)}/{table_name}/*": "QuickSight reads every Parquet file of the tracks table only.",
             f"{arn_of(athena_results)}/{RESULTS_PREFIX}*": "Athena writes one result object per query under results/.",
-            account_arn("glue", f"table/{database_name}/*"): "QuickSight lists and reads the tables of this database only.",
+            account_arn("glue", f"table/{database_name}/*"): (
+                "QuickSight lists and reads the tables of this database only."
+            ),
             account_arn("glue", "database/*"): "glue:GetDatabases (listing databases in QuickSight's schema picker) "
             "is authorized on every database of the catalog; it returns names and properties, never tables or data.",
             "*": "athena:ListDataCatalogs and athena:ListWorkGroups accept only the resource \"*\" (Service "

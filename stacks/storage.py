@@ -9,7 +9,14 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3_deployment
 from constructs import Construct
 
-from stacks.nag import acknowledge, cdk_assets_bucket_objects, arn_of, ignore_cfn_lint_check, wildcard_action, wildcard_resource
+from stacks.nag import (
+    acknowledge,
+    cdk_assets_bucket_objects,
+    arn_of,
+    ignore_cfn_lint_check,
+    wildcard_action,
+    wildcard_resource,
+)
 
 STAGING_PREFIX = "staging/"
 RESULTS_PREFIX = "results/"
@@ -28,7 +35,8 @@ def rotating_key(scope: Construct, construct_id: str, description: str, removal:
 
 # aws-cdk-lib's own handlers that take no log group: path -> (custom resource type that invokes it, our id).
 CDK_HANDLERS_WITHOUT_LOG_GROUP = {
-    "Custom::S3AutoDeleteObjectsCustomResourceProvider/Handler": ("Custom::S3AutoDeleteObjects", "AutoDeleteHandlerLogs"),
+    "Custom::S3AutoDeleteObjectsCustomResourceProvider/Handler": (
+        "Custom::S3AutoDeleteObjects", "AutoDeleteHandlerLogs"),
     "BucketNotificationsHandler050a0587b7544547bf325f094a3db834/Resource": (
         "Custom::S3BucketNotifications", "BucketNotificationsHandlerLogs"),
 }

@@ -42,7 +42,9 @@ def read_credentials(secrets, secret_id: str) -> tuple[str, str]:
             f"the Spotify credentials secret must be JSON with client_id and client_secret; {how_to_set}"
         ) from None
     if not (isinstance(client_id, str) and isinstance(client_secret, str) and client_id and client_secret):
-        raise ConfigurationError(f"the Spotify credentials secret has an empty client_id or client_secret; {how_to_set}")
+        raise ConfigurationError(
+            f"the Spotify credentials secret has an empty client_id or client_secret; {how_to_set}"
+        )
     return client_id, client_secret
 
 

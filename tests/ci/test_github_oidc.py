@@ -69,7 +69,8 @@ def logical_id(template: dict, role_name: str) -> str:
 
 
 def bootstrap_role(kind: str, qualifier: str = "hnb659fds") -> str:
-    return f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/cdk-{qualifier}-{kind}-${{AWS::AccountId}}-${{AWS::Region}}"
+    return (f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/"
+            f"cdk-{qualifier}-{kind}-${{AWS::AccountId}}-${{AWS::Region}}")
 
 
 @pytest.fixture(scope="module")
@@ -193,8 +194,10 @@ def test_the_stack_exists_only_when_a_repository_is_set():
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("githubRepository", "spotify-fork", "githubRepository='spotify-fork': expected empty (no GitHub deploy stack)"),
-        ("githubRepository", "octo-org/spotify-fork/extra", "expected empty (no GitHub deploy stack) or the repository"),
+        ("githubRepository", "spotify-fork",
+         "githubRepository='spotify-fork': expected empty (no GitHub deploy stack)"),
+        ("githubRepository", "octo-org/spotify-fork/extra",
+         "expected empty (no GitHub deploy stack) or the repository"),
         ("githubRepository", "-octo/spotify", "expected empty (no GitHub deploy stack) or the repository"),
         ("githubRepository", "octo-org/..", "expected empty (no GitHub deploy stack) or the repository"),
         ("githubDeployBranch", "release/*", "githubDeployBranch='release/*': expected the repository's default branch"),

@@ -187,7 +187,8 @@ class Participant:
         iam = boto3.client("iam", region_name=region)
         user = f"participant-{prefix}"
         iam.create_user(UserName=user)
-        iam.put_user_policy(UserName=user, PolicyName="participant", PolicyDocument=render_policy(prefix, region=region))
+        iam.put_user_policy(UserName=user, PolicyName="participant",
+                            PolicyDocument=render_policy(prefix, region=region))
         key = iam.create_access_key(UserName=user)["AccessKey"]
         self.key_id, self.secret = key["AccessKeyId"], key["SecretAccessKey"]
 

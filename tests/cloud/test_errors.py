@@ -164,7 +164,8 @@ def test_the_region_from_the_environment_is_the_one_named(aws, capsys):
     deploy("bob")
     assert run_cli(["status", "--prefix", "alice"]) == 1
     assert one_line_error(capsys) == (
-        f"error: stack alice-spotify-pipeline not found in region {REGION}; prefixes deployed there: bob (pass --prefix)")
+        f"error: stack alice-spotify-pipeline not found in region {REGION}; "
+        "prefixes deployed there: bob (pass --prefix)")
 
 
 @pytest.mark.parametrize("call", [

@@ -65,7 +65,8 @@ def test_no_placeholder_is_left_and_no_write_outside_staging_and_results():
     assert "<" not in text and ">" not in text
     writes = {r for s in STATEMENTS for r in resources(s)
               if {"s3:PutObject", "s3:DeleteObject"} & set(statement_actions(s))}
-    assert writes == {"arn:aws:s3:::alice-spotify-pipeline-*/staging/*", "arn:aws:s3:::alice-spotify-pipeline-*/results/*"}
+    assert writes == {"arn:aws:s3:::alice-spotify-pipeline-*/staging/*",
+                      "arn:aws:s3:::alice-spotify-pipeline-*/results/*"}
 
 
 def test_a_hyphenated_prefix_gets_its_underscored_database():

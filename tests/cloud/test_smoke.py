@@ -225,7 +225,8 @@ def test_a_failed_deploy_still_destroys_and_reports_the_log(aws, capsys, tmp_pat
     assert code == 1
     assert [c[1] for c in make.commands] == ["deploy", "destroy"]
     out = capsys.readouterr().out
-    assert f" 1 deploy                                   FAIL      0.0 s  exit 2, see {tmp_path}/smoke-{PREFIX}-deploy.log" in out
+    assert (f" 1 deploy                                   FAIL      0.0 s  "
+            f"exit 2, see {tmp_path}/smoke-{PREFIX}-deploy.log") in out
 
 
 def test_smoke_refuses_a_prefix_that_is_already_deployed(aws, capsys, tmp_path, clock):
@@ -247,7 +248,8 @@ def test_the_default_throwaway_prefix_is_a_valid_resource_prefix():
 
 def test_make_output_goes_to_the_log_and_its_exit_status_is_returned(tmp_path):
     log = tmp_path / "logs" / "deploy.log"
-    code = run_make([sys.executable, "-c", "import os; print('deploying', os.environ['AWS_REGION']); raise SystemExit(3)"],
+    code = run_make([sys.executable, "-c",
+                     "import os; print('deploying', os.environ['AWS_REGION']); raise SystemExit(3)"],
                     str(log), {**os.environ, "AWS_REGION": "eu-west-1"})
     assert code == 3
     assert log.read_text(encoding="utf-8") == "deploying eu-west-1\n"

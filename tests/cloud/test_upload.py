@@ -79,7 +79,8 @@ def test_a_folder_without_a_file_the_job_accepts_is_refused_before_any_upload(aw
     assert capsys.readouterr().err == (
         f"error: {tmp_path} has no tracks file: the Glue job accepts track.csv or spotify_tracks_data_2023.csv "
         "(found artists.csv, spotify-albums_data_2023.csv, tracks.csv)\n")
-    assert sorted(staged(outputs["StagingBucket"])) == ["staging/albums.csv", "staging/artists.csv", "staging/track.csv"]
+    assert sorted(staged(outputs["StagingBucket"])) == ["staging/albums.csv", "staging/artists.csv",
+                                                        "staging/track.csv"]
 
 
 def test_an_empty_file_is_refused(aws, capsys, tmp_path):

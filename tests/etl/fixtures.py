@@ -18,10 +18,13 @@ T = {n: sid("track", n) for n in range(1, 13)}
 A = {n: sid("artist", n) for n in range(1, 100)}
 AL = {n: sid("album", n) for n in range(1, 10)}
 
-ALBUMS_HEADER = "track_name,track_id,duration_ms,album_name,release_date,label,album_popularity,album_id,artist_id,duration_sec"
+ALBUMS_HEADER = (
+    "track_name,track_id,duration_ms,album_name,release_date,label,album_popularity,album_id,artist_id,duration_sec"
+)
 ALBUM_LINES = [
     # 1 embedded comma and doubled quotes; timestamp-with-zone date
-    f'"Song ""Untitled"", Pt. 2",{T[1]},200000,"Album, One",2015-06-09 00:00:00 UTC,"Label ""X""",60,{AL[1]},{A[1]},200.0',
+    (f'"Song ""Untitled"", Pt. 2",{T[1]},200000,"Album, One",2015-06-09 00:00:00 UTC,"Label ""X""",60,'
+     f'{AL[1]},{A[1]},200.0'),
     # 2 Cyrillic; plain ISO date
     f"Привет,{T[2]},180000,Album One,2015-06-09,Sony,60,{AL[1]},{A[2]},180.0",
     # 3 CJK; N/A duration (unparseable); month precision; empty label and popularity (missing)
@@ -143,7 +146,8 @@ def write_kaggle_files(folder: str) -> str:
         # artist_0..artist_11 are names: two credited artists, then one (a blank cell is no artist).
         f"One,{T[1]},1,200000,album,\"['Кино', 'Звери']\",2,First,2019-05-01,Lbl,30,{AL[1]},{A[1]},Кино,Звери,"
         f"{empty_artists},200.0",
-        f"Two,{T[2]},2,100000,single,\"['Кино']\",2,First,2019-05-01,Lbl,30,{AL[1]},{A[1]},Кино, ,{empty_artists},100.0",
+        f"Two,{T[2]},2,100000,single,\"['Кино']\",2,First,2019-05-01,Lbl,30,{AL[1]},{A[1]},Кино, ,"
+        f"{empty_artists},100.0",
     ]
     artists = [
         KAGGLE_ARTISTS_HEADER,

@@ -120,7 +120,8 @@ def statement_problems(statement: dict) -> list[str]:
         if not specific:
             problems.append(f"{action} on {', '.join(resources)}: the action supports only Resource \"*\"")
         elif not any(can_match(resource, f) for resource in resources for f in specific):
-            problems.append(f"{action} on {', '.join(resources)}: no resource of a type the action supports ({specific})")
+            problems.append(
+                f"{action} on {', '.join(resources)}: no resource of a type the action supports ({specific})")
     return problems
 
 

@@ -43,7 +43,8 @@ class Resolver:
         if name == "AWS::StackName":
             return self.stack_name
         if name == "AWS::StackId":
-            return f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{self.stack_name}/0f6a7e50-0000-4000-8000-000000000000"
+            return (f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{self.stack_name}/"
+                    "0f6a7e50-0000-4000-8000-000000000000")
         if name in self.refs:
             return self.refs[name]
         raise Unresolvable(f"Ref {name} in {self.stack_name}")
@@ -126,7 +127,8 @@ def sample_names(stack_name: str, template: dict, overrides: dict[str, dict[str,
         elif kind == "AWS::Lambda::Function":
             values = {"Ref": name, "Arn": f"arn:{arn.format(service='lambda')}:function:{name}"}
         elif kind == "AWS::IAM::Role":
-            values = {"Ref": name, "Arn": f"arn:{PARTITION}:iam::{ACCOUNT}:role/{name}", "RoleId": f"AROA{name[:16].upper()}"}
+            values = {"Ref": name, "Arn": f"arn:{PARTITION}:iam::{ACCOUNT}:role/{name}",
+                      "RoleId": f"AROA{name[:16].upper()}"}
         elif kind == "AWS::Lambda::LayerVersion":
             values = {"Ref": f"arn:{arn.format(service='lambda')}:layer:{name}:1"}
         else:
@@ -150,7 +152,8 @@ def sample_names(stack_name: str, template: dict, overrides: dict[str, dict[str,
 def app_resolvers(templates: dict[str, dict], overrides: dict[str, dict[str, dict[str, str]]] | None = None
                   ) -> dict[str, Resolver]:
     """One resolver per stack (keyed by stack name), each able to follow Fn::GetStackOutput to the others."""
-    resolvers = {name: sample_names(name, template, (overrides or {}).get(name)) for name, template in templates.items()}
+    resolvers = {name: sample_names(name, template, (overrides or {}).get(name))
+                 for name, template in templates.items()}
     for resolver in resolvers.values():
         resolver.others = resolvers
     return resolvers

@@ -146,7 +146,8 @@ def test_crawler_and_named_queries_share_the_pipeline_catalog(ingestion_app):
     paths = [suffix(t["Path"]) for t in crawler["Targets"]["S3Targets"]]
     assert paths == ["/transformed_data/songs_data/", "/transformed_data/albums_data/",
                      "/transformed_data/artists_data/"]
-    queries = {q["Properties"]["Name"]: q["Properties"] for q in resources(template, "AWS::Athena::NamedQuery").values()}
+    queries = {q["Properties"]["Name"]: q["Properties"]
+               for q in resources(template, "AWS::Athena::NamedQuery").values()}
     assert set(queries) == {"spotify: Most popular songs (Spotify API)",
                             "spotify: Albums with the most tracks (Spotify API)",
                             "spotify: Artist collaborations (Spotify API)"}

@@ -178,7 +178,8 @@ def test_workgroup_is_enforced_encrypted_capped_and_deletable(default_app):
 
 def test_named_queries_are_the_sql_files_verbatim(default_app):
     template = default_app.template_json("pipeline")
-    deployed = {q["Properties"]["Name"]: q["Properties"] for q in resources(template, "AWS::Athena::NamedQuery").values()}
+    deployed = {q["Properties"]["Name"]: q["Properties"]
+                for q in resources(template, "AWS::Athena::NamedQuery").values()}
     expected = {f"spotify: {q.title}": q.text for q in load_named_queries()}
     assert {name: props["QueryString"] for name, props in deployed.items()} == expected
     assert len(expected) == 14
@@ -235,7 +236,8 @@ def test_options_change_what_they_should(full_app):
         assert bucket["DeletionPolicy"] == "Delete"
     template.resource_count_is("Custom::S3AutoDeleteObjects", 4)
     template.has_resource_properties("AWS::Athena::WorkGroup", {"Name": "alice-spotify"})
-    template.has_resource_properties("AWS::Glue::Database", {"DatabaseInput": Match.object_like({"Name": "alice_spotify"})})
+    template.has_resource_properties("AWS::Glue::Database",
+                                     {"DatabaseInput": Match.object_like({"Name": "alice_spotify"})})
 
 
 def test_sample_data_upload_can_be_switched_off(tmp_path):

@@ -51,7 +51,8 @@ def spotify():
 @pytest.fixture
 def configured(aws, spotify, monkeypatch):
     s3, secrets = aws
-    secrets.create_secret(Name=SECRET, SecretString=json.dumps({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}))
+    secrets.create_secret(Name=SECRET,
+                          SecretString=json.dumps({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}))
     monkeypatch.setenv("BUCKET_NAME", BUCKET)
     monkeypatch.setenv("SECRET_ARN", SECRET)
     monkeypatch.setenv("PLAYLIST_IDS", f"{PL_NEW},{PL_OLD},{PL_EDIT}")
@@ -223,7 +224,8 @@ def test_transform_writes_rows_and_moves_the_raw_file(extracted):
     assert read_lines(s3, f"transformed_data/songs_data/songs_{STEM}.jsonl") == EXPECTED_SONGS
     albums = read_lines(s3, f"transformed_data/albums_data/albums_{STEM}.jsonl")
     assert [(a["album_id"], a["name"], a["release_date"], a["total_tracks"]) for a in albums] == [
-        ("alb1aaaaaaaaaaaaaaaaaa", "Группа крови", "2024-05-17", 12), ("alb2bbbbbbbbbbbbbbbbbb", "Together", "2024-05-17", 12)]
+        ("alb1aaaaaaaaaaaaaaaaaa", "Группа крови", "2024-05-17", 12),
+        ("alb2bbbbbbbbbbbbbbbbbb", "Together", "2024-05-17", 12)]
     artists = read_lines(s3, f"transformed_data/artists_data/artists_{STEM}.jsonl")
     assert [(a["artist_id"], a["artist_name"], a["followers"], a["popularity"], a["genres"]) for a in artists] == [
         (A1["id"], "Кино", None, None, ["russian rock"]),

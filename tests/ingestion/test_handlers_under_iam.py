@@ -221,7 +221,8 @@ def test_code_that_handles_nosuchkey_may_list_its_bucket(ingestion_template):
     resolver = sample_names("alice-spotify-ingestion", ingestion_template)
     checked = 0
     for function_id, function in ingestion_template["Resources"].items():
-        handler = function.get("Properties", {}).get("Handler", "") if function["Type"] == "AWS::Lambda::Function" else ""
+        handler = (function.get("Properties", {}).get("Handler", "")
+                   if function["Type"] == "AWS::Lambda::Function" else "")
         source = os.path.join(RUNTIME, handler.split(".")[0] + ".py")
         if not handler or not os.path.exists(source):
             continue

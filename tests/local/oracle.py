@@ -183,7 +183,8 @@ def artist_followers_vs_popularity(rows):
 
 def most_popular_songs(rows):
     ranked = sorted((r for r in rows if r["track_popularity"] is not None),
-                    key=lambda r: (-r["track_popularity"], r["track_name"] is None, r["track_name"] or "", r["track_id"]))
+                    key=lambda r: (-r["track_popularity"], r["track_name"] is None, r["track_name"] or "",
+                                   r["track_id"]))
     return [(r["track_name"], r["artist_name"], r["album_name"], r["track_popularity"], r["release_date"])
             for r in ranked[:20]]
 
