@@ -4,11 +4,10 @@ suite and names the file and line, rather than waiting for someone to run ruff b
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.infra.synth import ROOT
 
 
 def test_ruff_check_passes():
