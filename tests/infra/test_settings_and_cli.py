@@ -78,7 +78,7 @@ def test_ingestion_needs_playlists():
 
 
 def cdk_cli(*arguments: str, outdir) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CDK_DISABLE_CLI_TELEMETRY": "true"}
+    env = {**os.environ, "CDK_DISABLE_CLI_TELEMETRY": "true", "CDK_DISABLE_VERSION_CHECK": "1"}
     command = [os.environ["JSII_NODE"], os.path.join(ROOT, "node_modules", "aws-cdk", "bin", "cdk"), "synth",
                "--no-notices", "-q", "-o", str(outdir), *arguments]
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
