@@ -41,7 +41,8 @@ deploy: $(VENV)/.runtime node_modules/.installed
 destroy: $(VENV)/.runtime node_modules/.installed
 	$(CDK) destroy --all --no-notices $(ARGS)
 
-# Operate a deployed pipeline: make cloud ARGS="status --prefix alice" (run, query, dashboard, upload, smoke)
+# Operate a deployed pipeline: make cloud ARGS="status --prefix alice" (run, query, dashboard, upload, smoke,
+# spotify-login)
 cloud: $(VENV)/.runtime
 	$(BIN)/python -m cloud_pipeline $(ARGS)
 

@@ -1,4 +1,5 @@
-"""`python -m cloud_pipeline <command>`: status, run, query, dashboard, upload, smoke."""
+"""`python -m cloud_pipeline <command>`: status, run, query, dashboard, upload, smoke,
+spotify-login."""
 import sys
 
 from cloud_pipeline.cli import main

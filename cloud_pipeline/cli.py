@@ -1,7 +1,7 @@
 """Operate a deployed pipeline: `python -m cloud_pipeline <command> [--prefix P] [--profile X] [--region R]`.
 
-Every command finds the stack `<prefix>-spotify-pipeline` and takes every name it needs from
-the stack's outputs."""
+Every command finds the stack `<prefix>-spotify-pipeline` (spotify-login: `<prefix>-spotify-ingestion`)
+and takes every name it needs from the stack's outputs."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ import json
 import os
 import sys
 import time
+import webbrowser
 from typing import Callable
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from cloud_pipeline import athena_query, run_summary, upload, workflow
+from cloud_pipeline import athena_query, run_summary, spotify_login, upload, workflow
 from cloud_pipeline.errors import OperatorError, translate
 from cloud_pipeline.pricing import job_dpu_seconds, usd
 from cloud_pipeline.smoke import Smoke, throwaway_prefix
@@ -31,6 +32,15 @@ def say(message: str = "") -> None:
     print(message, flush=True)
 
 
+def say_aside(message: str = "") -> None:
+    """--json keeps stdout for the JSON document; what the user must still read goes to stderr."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
 def ask(question: str) -> bool:
     if not sys.stdin.isatty():
         return False  # never remove files on a question nobody can answer: --yes says so
@@ -42,8 +52,10 @@ class Operator:
 
     def __init__(self, args: argparse.Namespace, *, session_factory, clock: Callable[[], float],
                  sleep: Callable[[float], None], confirm: Callable[[str], bool],
-                 smoke_options: dict | None = None) -> None:
+                 smoke_options: dict | None = None, browser: Callable[[str], object] = webbrowser.open,
+                 now: Callable[[], dt.datetime] = utc_now) -> None:
         self.args, self.clock, self.sleep, self.confirm = args, clock, sleep, confirm
+        self.browser, self.now = browser, now
         self.smoke_options = smoke_options or {}
         self.session = session_factory(profile_name=args.profile, region_name=args.region)
         self.region = self.session.region_name
@@ -121,7 +133,22 @@ class Operator:
         summary = run_summary.fetch(self.client("s3"), p.output("WarehouseBucket"))
         report["run_summary"] = summary and summary.get("accounting")
         self.say("summary   " + (summary["accounting"] if summary else "no run_summary.json yet"))
+
+        ingestion = spotify_login.find_ingestion(self.client("cloudformation"), self.args.prefix)
+        report["spotify_consent"] = None
+        if ingestion:
+            line, report["spotify_consent"] = spotify_login.consent_status(
+                ingestion, self.client("secretsmanager"), self.args.prefix, self.now())
+            self.say(f"spotify   {line}")
         return report
+
+    # spotify-login -----------------------------------------------------------------------
+    def spotify_login(self) -> dict:
+        return spotify_login.login(
+            cloudformation=self.client("cloudformation"), secretsmanager=self.client("secretsmanager"),
+            prefix=self.args.prefix, region=self.region, port=self.args.port, timeout=self.args.timeout,
+            list_playlists=self.args.list_playlists, open_browser=None if self.args.no_browser else self.browser,
+            now=self.now, env=os.environ, say=say_aside if self.args.json else say)
 
     # run ---------------------------------------------------------------------------------
     def run(self) -> tuple[dict, bool]:
@@ -315,19 +342,37 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("smoke", parents=[common, waits, queries],
                         help="deploy a throwaway prefix, run, compare with the local pipeline, destroy, "
                              "check leftovers")
+    login = commands.add_parser("spotify-login", parents=[common],
+                                help="give the ingestion's extractor your Spotify consent (once, from a browser) "
+                                     "and store it in the ingestion stack's secret")
+    login.add_argument("--port", type=_port, default=8888,
+                       help="port of the redirect URI http://127.0.0.1:<port>/callback (default 8888)")
+    login.add_argument("--timeout", type=float, default=300, help="seconds to wait for the consent (default 300)")
+    login.add_argument("--list-playlists", action="store_true",
+                       help="then list your playlists and which ones the extractor can read")
+    login.add_argument("--no-browser", action="store_true", help="only print the URL to open")
     return root
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port (1-65535)")
+    return value
 
 
 def main(argv: list[str], *, session_factory=boto3.Session, clock: Callable[[], float] = time.monotonic,
          sleep: Callable[[float], None] = time.sleep, confirm: Callable[[str], bool] = ask,
-         smoke_options: dict | None = None) -> int:
-    """smoke_options: keyword arguments for Smoke (tests replace `make` and the local pipeline)."""
+         smoke_options: dict | None = None, browser: Callable[[str], object] = webbrowser.open,
+         now: Callable[[], dt.datetime] = utc_now) -> int:
+    """smoke_options: keyword arguments for Smoke (tests replace `make` and the local pipeline);
+    browser opens spotify-login's authorize URL; now is the wall clock of the Spotify consent."""
     args = parser().parse_args(argv)
     if args.prefix is None:
         args.prefix = throwaway_prefix() if args.command == "smoke" else default_prefix()
     try:
         operator = Operator(args, session_factory=session_factory, clock=clock, sleep=sleep, confirm=confirm,
-                            smoke_options=smoke_options)
+                            smoke_options=smoke_options, browser=browser, now=now)
         ok = True
         if args.command == "status":
             report = operator.status()
@@ -339,6 +384,8 @@ def main(argv: list[str], *, session_factory=boto3.Session, clock: Callable[[], 
             report = operator.dashboard()
         elif args.command == "upload":
             report = operator.upload()
+        elif args.command == "spotify-login":
+            report = operator.spotify_login()
         else:
             report, ok = operator.smoke()
     except OperatorError as error:

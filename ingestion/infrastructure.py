@@ -30,7 +30,9 @@ from stacks.storage import rotating_key
 RUNTIME = os.path.join(os.path.dirname(os.path.abspath(__file__)), "runtime")
 TO_PROCESS, PROCESSED, ERRORS, TRANSFORMED = (
     "raw_data/to_processed/", "raw_data/processed/", "raw_data/errors/", "transformed_data/")
-DATASETS = ("songs_data", "albums_data", "artists_data")
+# The current state (replaced by each run) and the history (a file per run): ingestion/runtime/transform.py.
+DATASETS = ("songs_data", "albums_data", "artists_data", "playlist_tracks_data", "playlist_tracks_history")
+CURRENT_RUN = f"{TRANSFORMED}_state/current_run.json"
 TABLE_PREFIX = "api_"
 
 
@@ -73,7 +75,8 @@ class SpotifyApiIngestion(Construct):
         if secret_arn is None:
             self.secret = secretsmanager.CfnSecret(
                 self, "Credentials", kms_key_id=self.key.key_arn,
-                description='Spotify app credentials as {"client_id": "...", "client_secret": "..."}; set after deploy',
+                description='Spotify consent as {"client_id", "client_secret", "refresh_token", "consented_at"}; '
+                            f'set by: make cloud ARGS="spotify-login --prefix {resource_prefix}"',
             )
             self.secret.apply_removal_policy(RemovalPolicy.DESTROY)
             self.secret_arn = self.secret.ref
@@ -83,6 +86,7 @@ class SpotifyApiIngestion(Construct):
             enforce_ssl=True, retention_period=Duration.days(14),
         )
         environment = {
+            "RESOURCE_PREFIX": resource_prefix,  # for the message that names the consent command
             "BUCKET_NAME": self.bucket.bucket_name,
             "SECRET_ARN": self.secret_arn,
             "PLAYLIST_IDS": ",".join(playlist_ids),
@@ -91,7 +95,9 @@ class SpotifyApiIngestion(Construct):
             "SPOTIFY_ACCOUNTS_URL": "https://accounts.spotify.com",
         }
         self.extract = self._function("Extract", "extract.handler", environment, timeout=Duration.minutes(5))
-        self._allow(self.extract, "ReadCredentials", ["secretsmanager:GetSecretValue"], [self.secret_arn])
+        # PutSecretValue: Spotify may rotate the refresh token on a refresh, and the new one must be kept.
+        self._allow(self.extract, "ReadConsentAndKeepRotatedToken",
+                    ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], [self.secret_arn])
         self._allow(self.extract, "WriteRawFiles", ["s3:PutObject"], [self.bucket.arn_for_objects(f"{TO_PROCESS}*")])
         self._allow(self.extract, "UseKey", ["kms:Decrypt", "kms:GenerateDataKey"], [self.key.key_arn])
         # No reserved concurrency: Lambda keeps 100 unreserved executions per account, and new accounts
@@ -109,6 +115,8 @@ class SpotifyApiIngestion(Construct):
                     [self.bucket.arn_for_objects(f"{TO_PROCESS}*")])
         self._allow(self.transform, "WriteOutputsAndMovedFiles", ["s3:PutObject"],
                     [self.bucket.arn_for_objects(f"{prefix}*") for prefix in (PROCESSED, ERRORS, TRANSFORMED)])
+        self._allow(self.transform, "ReadWhichRunIsCurrent", ["s3:GetObject"],
+                    [self.bucket.arn_for_objects(CURRENT_RUN)])
         self._allow(self.transform, "UseKey", ["kms:Decrypt", "kms:GenerateDataKey"], [self.key.key_arn])
         # Without s3:ListBucket, S3 answers GetObject on a missing key with 403 AccessDenied instead of 404
         # NoSuchKey (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"), and
@@ -152,7 +160,8 @@ class SpotifyApiIngestion(Construct):
         glue_security.grant_logging(self.crawler_role, "/aws-glue/crawlers*")
         self.crawler = glue.CfnCrawler(
             self, "Crawler", name=f"{resource_prefix}-spotify-api", role=self.crawler_role.role_arn,
-            description="Registers api_songs_data, api_albums_data and api_artists_data",
+            description="Registers the api_ tables: songs, albums, artists, playlist_tracks (current), "
+                        "playlist_tracks_history",
             database_name=database_name, table_prefix=TABLE_PREFIX,
             # The fixed name, not a cross-stack reference: the configuration lives in the pipeline stack.
             crawler_security_configuration=glue_security.configuration_name,

@@ -1,9 +1,10 @@
--- Most popular songs (Spotify API): the 20 most popular songs pulled from the configured playlists (popularity is null for Development Mode apps).
+-- Most popular songs (Spotify API): the 20 most popular songs of the playlists now, with the playlists each is in; empty for a Development Mode app, whose answers carry no popularity (an Extended Quota app's do).
 SELECT
     song_name,
     popularity,
     song_added,
-    playlist_id
+    array_join(playlist_ids, ', ') AS playlists
 FROM api_songs_data
-ORDER BY popularity DESC NULLS LAST, song_added DESC, song_name
+WHERE popularity IS NOT NULL
+ORDER BY popularity DESC, song_added DESC, song_name
 LIMIT 20

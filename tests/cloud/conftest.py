@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+import hashlib
 import json
 import os
 from decimal import Decimal
@@ -13,6 +15,8 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 from moto.core import set_initial_no_auth_action_count
+from moto.core.authorization import ActionAuthenticatorMixin
+from moto.iam.access_control import IAMPolicyStatement
 
 from cloud_pipeline.cli import main
 
@@ -112,6 +116,34 @@ def deploy(prefix: str, *, region: str = REGION, partitions: tuple[str, ...] = (
     return outputs
 
 
+def deploy_ingestion(prefix: str, value: dict | None = None, *, region: str = REGION) -> str:
+    """What `make deploy -c ingestionEnabled=true` leaves that spotify-login and status use: the stack
+    <prefix>-spotify-ingestion whose output CredentialsSecret is the ARN of its tagged secret, created without
+    a value (value: what a later put stored). The secret's name is generated, as CloudFormation names it."""
+    tags = [{"Key": "resource-prefix", "Value": prefix}, {"Key": "project", "Value": "spotify-pipeline"}]
+    generated = hashlib.sha256(prefix.encode()).hexdigest()[:12]
+    secrets = boto3.client("secretsmanager", region_name=region)
+    arn = secrets.create_secret(Name=f"SpotifyApiCredentials5B1F7B3A-{generated}", Tags=tags)["ARN"]
+    if value is not None:
+        secrets.put_secret_value(SecretId=arn, SecretString=json.dumps(value))
+    landing = f"{prefix}-spotify-ingestion-spotifyapilanding"[:50] + f"-{generated}"
+    template = {"Resources": {"Landing": {"Type": "AWS::S3::Bucket",
+                                          "Properties": {"BucketName": landing, "Tags": tags}}},
+                "Outputs": {"LandingBucket": {"Value": landing}, "CredentialsSecret": {"Value": arn}}}
+    boto3.client("cloudformation", region_name=region).create_stack(
+        StackName=f"{prefix}-spotify-ingestion", TemplateBody=json.dumps(template), Tags=tags)
+    return arn
+
+
+def secret_value(arn: str, region: str = REGION) -> dict | None:
+    """The secret's JSON value; None while it has none."""
+    secrets = boto3.client("secretsmanager", region_name=region)
+    try:
+        return json.loads(secrets.get_secret_value(SecretId=arn)["SecretString"])
+    except secrets.exceptions.ResourceNotFoundException:
+        return None
+
+
 # --- moto evaluates Resource only for S3; give it the ARN of each Glue, Athena and CloudFormation
 # request, so the scoped statements of the participant policy are evaluated rather than failing.
 GLUE_ARNS = {
@@ -154,6 +186,42 @@ def _cloudformation_resource(self) -> str:
     return f"arn:aws:cloudformation:{self.region}:{self.current_account}:stack/{self._get_param('StackName')}/id"
 
 
+# moto authorizes Secrets Manager against "*" and ignores conditions: give it the secret's ARN, and evaluate
+# the policy's aws:ResourceTag conditions against the secret's tags, so the prefix scoping is enforced.
+_SECRET_TAGS: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("secret_tags", default=None)
+_moto_conditions = IAMPolicyStatement._check_conditions
+
+
+def _secret(response):
+    return response.backend.secrets.get(response._get_param("SecretId") or "")
+
+
+def _secretsmanager_resource(self) -> str:
+    secret = _secret(self)
+    return secret.arn if secret else "*"
+
+
+def _authorize_with_secret_tags(self, resource: str = "*") -> None:
+    secret = _secret(self)
+    token = _SECRET_TAGS.set({t["Key"]: t["Value"] for t in (secret.tags or [])} if secret else {})
+    try:
+        ActionAuthenticatorMixin._authenticate_and_authorize_normal_action(self, resource)
+    finally:
+        _SECRET_TAGS.reset(token)
+
+
+def _conditions_with_secret_tags(self, incoming_condition_values) -> bool:
+    tags = _SECRET_TAGS.get()
+    if tags is None:  # not a Secrets Manager request: moto's own evaluation
+        return _moto_conditions(self, incoming_condition_values)
+    for operator, pairs in (self._statement.get("Condition") or {}).items():
+        for key, expected in pairs.items():
+            actual = tags.get(key.removeprefix("aws:ResourceTag/")) if key.startswith("aws:ResourceTag/") else None
+            if operator != "StringEquals" or actual not in (expected if isinstance(expected, list) else [expected]):
+                return False
+    return True
+
+
 @pytest.fixture
 def aws(monkeypatch):
     """moto for every service; no real credentials or config files reach the tests."""
@@ -167,10 +235,15 @@ def aws(monkeypatch):
     from moto.athena.responses import AthenaResponse
     from moto.cloudformation.responses import CloudFormationResponse
     from moto.glue.responses import GlueResponse
+    from moto.secretsmanager.responses import SecretsManagerResponse
 
     monkeypatch.setattr(GlueResponse, "_determine_resource", _glue_resource, raising=False)
     monkeypatch.setattr(AthenaResponse, "_determine_resource", _athena_resource, raising=False)
     monkeypatch.setattr(CloudFormationResponse, "_determine_resource", _cloudformation_resource, raising=False)
+    monkeypatch.setattr(SecretsManagerResponse, "_determine_resource", _secretsmanager_resource, raising=False)
+    monkeypatch.setattr(SecretsManagerResponse, "_authenticate_and_authorize_normal_action",
+                        _authorize_with_secret_tags, raising=False)
+    monkeypatch.setattr(IAMPolicyStatement, "_check_conditions", _conditions_with_secret_tags)
     with mock_aws():
         yield
 

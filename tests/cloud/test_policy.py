@@ -9,6 +9,7 @@ import os
 import re
 
 import pytest
+from policy_sentry.querying.actions import get_action_data
 
 from tests.cloud.conftest import POLICY, render_policy
 from tests.infra.iam_catalog import can_match, policy_problems, resource_formats
@@ -51,6 +52,7 @@ def test_every_resource_is_scoped_to_the_prefix_except_what_aws_cannot_scope():
         "*",  # cloudformation:ListStacks has no resource-level permission
         "arn:aws:glue:eu-west-1:123456789012:catalog",  # every catalog read names the catalog too
         "arn:aws:kms:eu-west-1:123456789012:key/*",  # key ids are random: scoped by the prefix tag below
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:*",  # names are generated: scoped by the tag too
         "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/jobs*",  # Glue's log groups are per account
         "arn:aws:iam::123456789012:role/cdk-hnb659fds-*-123456789012-eu-west-1",  # CDK's bootstrap roles
     }
@@ -58,6 +60,29 @@ def test_every_resource_is_scoped_to_the_prefix_except_what_aws_cannot_scope():
     keys = next(s for s in STATEMENTS if s["Sid"] == "UseThePipelineKeysThroughS3Only")
     assert keys["Condition"]["StringEquals"] == {"aws:ResourceTag/resource-prefix": "alice",
                                                  "kms:ViaService": "s3.eu-west-1.amazonaws.com"}
+    secret = next(s for s in STATEMENTS if s["Sid"] == "ReadAndStoreTheSpotifyConsent")
+    assert secret["Condition"] == {"StringEquals": {"aws:ResourceTag/resource-prefix": "alice"}}
+    secret_key = next(s for s in STATEMENTS if s["Sid"] == "UseTheIngestionKeyThroughSecretsManagerOnly")
+    assert secret_key["Condition"]["StringEquals"] == {"aws:ResourceTag/resource-prefix": "alice",
+                                                       "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com"}
+
+
+def condition_keys(action: str) -> set[str]:
+    """The condition keys AWS's catalog lists for an action on its resource types."""
+    service, name = action.split(":", 1)
+    return {key for entry in get_action_data(service, name).get(service, [])
+            if entry["action"].lower() == action.lower() for key in entry["condition_keys"]}
+
+
+@pytest.mark.parametrize("statement", [s for s in STATEMENTS if "Condition" in s],
+                         ids=[s["Sid"] for s in STATEMENTS if "Condition" in s])
+def test_every_condition_key_applies_to_every_action_of_its_statement(statement):
+    """A key an action does not support is absent from its request: StringEquals would then deny it."""
+    for action in statement_actions(statement):
+        patterns = [re.escape(key).replace(r"\$\{TagKey\}", "[^/]+") for key in condition_keys(action)]
+        for conditions in statement["Condition"].values():
+            for key in conditions:
+                assert any(re.fullmatch(p, key) for p in patterns), f"{action} has no condition key {key}"
 
 
 def test_no_placeholder_is_left_and_no_write_outside_staging_and_results():
@@ -94,7 +119,7 @@ def test_the_readme_shows_exactly_this_policy():
 # KMS). Read from the source, so a new call without its permission fails here even where a test stubs it.
 S3_ACTIONS = {"get_object": "s3:GetObject", "upload_file": "s3:PutObject", "delete_object": "s3:DeleteObject",
               "list_objects_v2": "s3:ListBucket"}
-CALL = re.compile(r"\b(glue|athena|s3|cloudformation)\.(?:get_paginator\(\"(\w+)\"|(\w+)\()")
+CALL = re.compile(r"\b(glue|athena|s3|cloudformation|secretsmanager)\.(?:get_paginator\(\"(\w+)\"|(\w+)\()")
 
 
 def calls_in_source() -> set[tuple[str, str]]:
@@ -113,6 +138,7 @@ def test_every_call_of_the_participants_commands_is_granted():
     granted = {action for statement in STATEMENTS for action in statement_actions(statement)}
     calls = calls_in_source()
     assert ("athena", "stop_query_execution") in calls and ("s3", "list_objects_v2") in calls
+    assert ("secretsmanager", "put_secret_value") in calls and ("secretsmanager", "get_secret_value") in calls
     for client, method in calls:
         action = S3_ACTIONS[method] if client == "s3" else f"{client}:{''.join(w.title() for w in method.split('_'))}"
         assert action in granted, f"{client}.{method} needs {action} in docs/participant-policy.json"

@@ -85,7 +85,7 @@ def test_an_existing_secret_can_be_adopted_by_arn(tmp_path):
     assert resources(template, "AWS::SecretsManager::Secret") == {}
     assert template["Outputs"]["CredentialsSecret"]["Value"] == arn
     extract = policy_statements(template, "SpotifyApiExtractRole")
-    assert extract["ReadCredentials"]["Resource"] == arn
+    assert extract["ReadConsentAndKeepRotatedToken"]["Resource"] == arn
     function = next(v for k, v in resources(template, "AWS::Lambda::Function").items()
                     if k.startswith("SpotifyApiExtract"))
     assert function["Properties"]["Environment"]["Variables"]["SECRET_ARN"] == arn
@@ -104,12 +104,15 @@ def test_roles_are_scoped_to_their_prefixes_and_the_secret(ingestion_app):
     template = ingestion_app.template_json("ingestion")
     secret_id = next(iter(resources(template, "AWS::SecretsManager::Secret")))
     extract = policy_statements(template, "SpotifyApiExtractRole")
-    assert extract["ReadCredentials"]["Action"] == "secretsmanager:GetSecretValue"
-    assert extract["ReadCredentials"]["Resource"] == {"Ref": secret_id}
+    assert extract["ReadConsentAndKeepRotatedToken"]["Action"] == [
+        "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]
+    assert extract["ReadConsentAndKeepRotatedToken"]["Resource"] == {"Ref": secret_id}
     assert extract["WriteRawFiles"]["Action"] == "s3:PutObject"
     assert suffix(extract["WriteRawFiles"]["Resource"]) == "/raw_data/to_processed/*"
     transform = policy_statements(template, "SpotifyApiTransformRole")
-    assert "ReadCredentials" not in transform
+    assert "ReadConsentAndKeepRotatedToken" not in transform
+    assert transform["ReadWhichRunIsCurrent"]["Action"] == "s3:GetObject"
+    assert suffix(transform["ReadWhichRunIsCurrent"]["Resource"]) == "/transformed_data/_state/current_run.json"
     # Without ListBucket, S3 answers GetObject on a moved file with 403, not the 404 the code expects.
     landing_id = next(k for k in resources(template, "AWS::S3::Bucket") if k.startswith("SpotifyApiLanding"))
     assert transform["ListLandingBucket"] == {"Action": "s3:ListBucket", "Effect": "Allow",
@@ -144,20 +147,25 @@ def test_crawler_and_named_queries_share_the_pipeline_catalog(ingestion_app):
     assert crawler["TablePrefix"] == "api_"
     assert crawler["CrawlerSecurityConfiguration"] == "spotify-spotify-encryption"
     paths = [suffix(t["Path"]) for t in crawler["Targets"]["S3Targets"]]
+    # The current state (one file each run replaces) and the history (a file per run): new data is visible
+    # without a crawl; the daily crawl keeps the schema.
     assert paths == ["/transformed_data/songs_data/", "/transformed_data/albums_data/",
-                     "/transformed_data/artists_data/"]
+                     "/transformed_data/artists_data/", "/transformed_data/playlist_tracks_data/",
+                     "/transformed_data/playlist_tracks_history/"]
     queries = {q["Properties"]["Name"]: q["Properties"]
                for q in resources(template, "AWS::Athena::NamedQuery").values()}
     assert set(queries) == {"spotify: Most popular songs (Spotify API)",
                             "spotify: Albums with the most tracks (Spotify API)",
-                            "spotify: Artist collaborations (Spotify API)"}
+                            "spotify: Artist collaborations (Spotify API)",
+                            "spotify: Songs added per month (Spotify API)",
+                            "spotify: Playlist changes (Spotify API)"}
     for props in queries.values():
         assert props["WorkGroup"] == "spotify-spotify"
 
 
 def test_ingestion_queries_parse_as_trino_sql():
     queries = load_named_queries(INGESTION_QUERIES_DIR)
-    assert len(queries) == 3
+    assert len(queries) == 5
     for query in queries:
         sqlglot.parse_one(query.text, read="trino", error_level=sqlglot.ErrorLevel.RAISE)
 

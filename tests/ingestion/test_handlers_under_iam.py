@@ -58,12 +58,14 @@ def logical_id(template: dict, resource_type: str, prefix: str) -> str:
 class MotoAccount:
     """The moto bucket and secret, and one IAM user per role carrying that role's template policy."""
 
-    def __init__(self, template: dict) -> None:
+    def __init__(self, template: dict, refresh_token: str) -> None:
         self.template = template
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=BUCKET)
         self.secret_arn = boto3.client("secretsmanager", region_name=REGION).create_secret(
-            Name="alice-credentials", SecretString=json.dumps({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
+            Name="alice-credentials", SecretString=json.dumps({
+                "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "refresh_token": refresh_token,
+                "consented_at": "2026-11-20T09:00:00+00:00"})
         )["ARN"]
         self.resolver = sample_names("alice-spotify-ingestion", template, {
             logical_id(template, "AWS::S3::Bucket", "SpotifyApiLanding"): {
@@ -103,7 +105,13 @@ class MotoAccount:
 
 
 @pytest.fixture
-def account(ingestion_template, monkeypatch):
+def spotify():
+    with FakeSpotify() as fake:
+        yield fake
+
+
+@pytest.fixture
+def account(ingestion_template, spotify, monkeypatch):
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                         "AWS_DEFAULT_REGION": REGION}.items():
         monkeypatch.setenv(name, value)
@@ -113,19 +121,13 @@ def account(ingestion_template, monkeypatch):
 
         @set_initial_no_auth_action_count(SETUP_REQUESTS)
         def run(body):
-            holder["account"] = MotoAccount(ingestion_template)
+            holder["account"] = MotoAccount(ingestion_template, spotify.consent())
             # From here on every request is authenticated: the test's own default credentials are refused.
             with pytest.raises(ClientError, match="InvalidAccessKeyId|InvalidClientTokenId|AccessDenied"):
                 boto3.client("s3", region_name=REGION).list_objects_v2(Bucket=BUCKET)
             body(holder["account"])
 
         yield run
-
-
-@pytest.fixture
-def spotify():
-    with FakeSpotify() as fake:
-        yield fake
 
 
 def run_extract(account: MotoAccount, spotify: FakeSpotify, monkeypatch) -> str:
@@ -152,9 +154,16 @@ def test_extract_then_transform_under_their_template_policies(account, spotify, 
         listed = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []))
         stem = raw_key.rsplit("/", 1)[1].removesuffix(".json")
         assert listed == [f"raw_data/processed/{stem}.json",
-                          f"transformed_data/albums_data/albums_{stem}.jsonl",
-                          f"transformed_data/artists_data/artists_{stem}.jsonl",
-                          f"transformed_data/songs_data/songs_{stem}.jsonl"]
+                          "transformed_data/_state/current_run.json",
+                          "transformed_data/albums_data/albums.jsonl",
+                          "transformed_data/artists_data/artists.jsonl",
+                          "transformed_data/playlist_tracks_data/playlist_tracks.jsonl",
+                          f"transformed_data/playlist_tracks_history/playlist_tracks_{stem}.jsonl",
+                          "transformed_data/songs_data/songs.jsonl"]
+        # The extract role kept the refresh token Spotify rotated.
+        stored = json.loads(moto.clients("extract.handler", "secretsmanager").get_secret_value(
+            SecretId=moto.secret_arn)["SecretString"])
+        assert spotify.live_refresh_tokens() == {stored["refresh_token"]}
         # A redelivered event finds the raw file gone and recognises it as done.
         again = transform.handler(s3_event(raw_key), None, s3=s3)
         assert again["results"][0]["status"] == "already processed"
@@ -188,15 +197,20 @@ def test_the_enforcement_catches_a_missing_grant(account, monkeypatch):
     account(body)
 
 
-def test_extract_reads_only_the_secret_it_is_given(ingestion_template):
-    """The statement moto cannot scope: GetSecretValue on exactly the ARN the function receives."""
+def test_extract_reads_and_rotates_only_the_secret_it_is_given(ingestion_template):
+    """The statement moto cannot scope: Get and PutSecretValue on exactly the ARN the function receives."""
     resolver = sample_names("alice-spotify-ingestion", ingestion_template)
     function = function_of(ingestion_template, "extract.handler")
     policy = role_policy_document(ingestion_template, role_of(function), resolver)
     secret_arn = resolver.resolve(function["Properties"]["Environment"]["Variables"]["SECRET_ARN"])
-    grants = [s for s in policy["Statement"] if "secretsmanager:GetSecretValue" in as_list(s["Action"])]
-    assert [s["Resource"] for s in grants] == [secret_arn]
+    grants = [s for s in policy["Statement"] if any(a.startswith("secretsmanager:") for a in as_list(s["Action"]))]
+    assert [(sorted(as_list(s["Action"])), s["Resource"]) for s in grants] == [
+        (["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"], secret_arn)]
     assert secret_arn.startswith("arn:aws:secretsmanager:")
+    transform_policy = role_policy_document(ingestion_template, role_of(function_of(ingestion_template,
+                                                                                      "transform.handler")), resolver)
+    assert not [s for s in transform_policy["Statement"]
+                if any(a.startswith("secretsmanager:") for a in as_list(s["Action"]))]
 
 
 def buckets_read_by(template: dict, function_id: str, resolver) -> set[str]:
