@@ -47,7 +47,7 @@ cloud: $(VENV)/.runtime
 	$(BIN)/python -m cloud_pipeline $(ARGS)
 
 bench: $(VENV)/.dev $(CLASS_ARCHIVE)
-	$(BIN)/python tools/benchmark.py $(ARGS)
+	$(BIN)/python -m benchmarks.benchmark $(ARGS)
 
 # The dashboard's browser test drives a headless Chromium, offline. Debian's
 # package is installed when none is on PATH and we are root (GitHub's runners ship one).
@@ -105,4 +105,4 @@ node_modules/.installed: $(VENV)/.runtime package.json package-lock.json
 	touch $@
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out local bench .pytest_cache
+	rm -rf $(VENV) node_modules cdk.out local benchmarks/work .pytest_cache

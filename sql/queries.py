@@ -10,8 +10,6 @@ import os
 from dataclasses import dataclass
 
 ATHENA_QUERIES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "athena")
-# Queries over the optional Spotify Web API ingestion's api_* tables.
-INGESTION_QUERIES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "athena_ingestion")
 
 
 @dataclass(frozen=True)

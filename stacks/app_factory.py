@@ -6,7 +6,7 @@ from aws_cdk import App, Environment, Tags, Validations
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.github_oidc import GitHubDeployStack
-from stacks.ingestion_stack import SpotifyIngestionStack
+from ingestion.stack import SpotifyIngestionStack
 from stacks.pipeline_stack import SpotifyPipelineStack
 from stacks.settings import Settings
 

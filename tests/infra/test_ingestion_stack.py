@@ -9,7 +9,8 @@ import subprocess
 
 import sqlglot
 
-from sql.queries import INGESTION_QUERIES_DIR, load_named_queries
+from ingestion import QUERIES_DIR
+from sql.queries import load_named_queries
 from tests.infra.synth import CFN_LINT, assert_matches_snapshot, resources
 
 
@@ -164,7 +165,7 @@ def test_crawler_and_named_queries_share_the_pipeline_catalog(ingestion_app):
 
 
 def test_ingestion_queries_parse_as_trino_sql():
-    queries = load_named_queries(INGESTION_QUERIES_DIR)
+    queries = load_named_queries(QUERIES_DIR)
     assert len(queries) == 5
     for query in queries:
         sqlglot.parse_one(query.text, read="trino", error_level=sqlglot.ErrorLevel.RAISE)

@@ -1,5 +1,5 @@
 """The api_ tables as the crawler registers them, from what the transform wrote to S3, and every named
-query in sql/athena_ingestion/ run on them (the same Trino text, through local_pipeline's translation)."""
+query in ingestion/sql/ run on them (the same Trino text, through local_pipeline's translation)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import duckdb
 
 from ingestion.infrastructure import DATASETS, TABLE_PREFIX, TRANSFORMED
 from local_pipeline.athena import run_sql
-from sql.queries import INGESTION_QUERIES_DIR, load_named_queries
+from ingestion import QUERIES_DIR
+from sql.queries import load_named_queries
 
 # Types as the crawler gives them to JSON Lines (nullable everywhere).
 COLUMNS = {
@@ -44,7 +45,7 @@ def query_answers(s3, bucket: str) -> dict[str, tuple[list, list]]:
     answers = {}
     with tempfile.TemporaryDirectory() as folder, duckdb.connect() as connection:
         _load(s3, bucket, folder, connection)
-        for query in load_named_queries(INGESTION_QUERIES_DIR):
+        for query in load_named_queries(QUERIES_DIR):
             answers[query.query_id] = run_sql(connection, query.text)
     return answers
 

@@ -7,7 +7,8 @@ import os
 import re
 
 from ingestion.infrastructure import DATASETS, TABLE_PREFIX
-from sql.queries import INGESTION_QUERIES_DIR, load_named_queries
+from ingestion import QUERIES_DIR
+from sql.queries import load_named_queries
 from tests.conftest import ROOT
 
 with open(os.path.join(ROOT, "ingestion", "README.md"), encoding="utf-8") as handle:
@@ -22,7 +23,7 @@ def test_the_table_of_tables_is_what_the_crawler_registers():
 
 
 def test_the_named_queries_it_lists_are_the_deployed_ones():
-    titles = [query.title.removesuffix(" (Spotify API)").lower() for query in load_named_queries(INGESTION_QUERIES_DIR)]
+    titles = [query.title.removesuffix(" (Spotify API)").lower() for query in load_named_queries(QUERIES_DIR)]
     section = " ".join(MANUAL.split("**Named queries**", 1)[1].split("\n\n", 1)[0].split()).lower()
     assert sorted(titles) == sorted(["albums with the most tracks", "artist collaborations", "songs added per month",
                                      "most popular songs", "playlist changes"])

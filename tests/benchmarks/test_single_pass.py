@@ -7,7 +7,7 @@ price of gating before publishing.
 from __future__ import annotations
 
 import spotify_etl
-from tools.benchmark import single_pass_job
+from benchmarks.benchmark import single_pass_job
 
 
 def published(spark, target: str) -> list[tuple]:

@@ -17,7 +17,7 @@ MB = 2**20
 
 PRELUDE = """
 import json, os, subprocess, sys, time
-from tools.benchmark import tree_rss_bytes
+from benchmarks.benchmark import tree_rss_bytes
 
 def rss(pid):
     with open(f"/proc/{pid}/statm") as handle:

@@ -1,9 +1,9 @@
 """Benchmark the Glue script on local Spark against its floors, in one run.
 
-    python tools/benchmark.py                            # SF1 and SF5, two rounds (make bench)
-    python tools/benchmark.py --scales 0.1 1 --rounds 1  # quicker
+    python -m benchmarks.benchmark                            # SF1 and SF5, two rounds (make bench)
+    python -m benchmarks.benchmark --scales 0.1 1 --rounds 1  # quicker
 
-For each scale factor it generates the data (cached under bench/) and runs, in
+For each scale factor it generates the data (cached under benchmarks/work/) and runs, in
 each round, glue_scripts/spotify_etl.py as Glue would, then
 - the minimal typed Spark job: the same four files read, typed, LEFT-joined
   (artists broadcast) and written as the same partitioned Parquet, with no
@@ -283,12 +283,13 @@ def main(argv: list[str]) -> int:
         return 0
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 5.0])
-    parser.add_argument("--workdir", default=os.path.join(ROOT, "bench"))
+    parser.add_argument("--workdir", default=os.path.join(ROOT, "benchmarks", "work"))
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds; each run's fastest counts")
     args = parser.parse_args(argv)
     if args.rounds < 1:
         parser.error(f"--rounds must be at least 1, not {args.rounds}")
     results = []
+    load_before = os.getloadavg()
     print(" ".join(f"{heading:>{width}}" for _, heading, width in COLUMNS), flush=True)
     for scale in args.scales:
         r = bench_scale(scale, args.workdir, args.rounds)
@@ -308,7 +309,35 @@ def main(argv: list[str]) -> int:
               f"{last['job_seconds'] / first['job_seconds']:.2f} (data grows {last['scale'] / first['scale']:g}x)")
     with open(os.path.join(args.workdir, "results.json"), "w", encoding="utf-8") as handle:
         json.dump(results, handle, indent=1)
+    print(f"result file: {os.path.relpath(write_result_file(results, args, load_before), ROOT)}")
     return 0
+
+
+def _git(*arguments: str) -> str:
+    done = subprocess.run(["git", *arguments], cwd=ROOT, capture_output=True, text=True)
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def write_result_file(results: list[dict], args: argparse.Namespace, load_before: tuple[float, ...],
+                      folder: str = os.path.join(ROOT, "benchmarks", "results")) -> str:
+    """One file per run: the commit, the date, how loaded the machine was, and the figures."""
+    now = time.gmtime()
+    commit = _git("rev-parse", "--short=12", "HEAD") or "unknown"
+    record = {
+        "commit": commit,
+        "uncommitted_changes": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", now),
+        "machine": {"cores": os.cpu_count(), "load_average_before": list(load_before),
+                    "load_average_after": list(os.getloadavg()), "python": sys.version.split()[0]},
+        "arguments": {"scales": args.scales, "rounds": args.rounds},
+        "results": results,
+    }
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"{time.strftime('%Y-%m-%dT%H%M%SZ', now)}-{commit}.json")
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(record, handle, indent=1)
+        handle.write("\n")
+    return path
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from ingestion.infrastructure import SpotifyApiIngestion
-from sql.queries import INGESTION_QUERIES_DIR, load_named_queries
+from ingestion import QUERIES_DIR
+from sql.queries import load_named_queries
 from stacks.nag import ignore_cfn_lint_check
 from stacks.pipeline_stack import SpotifyPipelineStack
 from stacks.settings import Settings
@@ -37,7 +38,7 @@ class SpotifyIngestionStack(Stack):
             database_name=settings.database_name,
             glue_security=pipeline.glue_security,
             workgroup_name=pipeline.athena.workgroup_name,
-            queries=load_named_queries(INGESTION_QUERIES_DIR),
+            queries=load_named_queries(QUERIES_DIR),
         )
         outputs = {
             "LandingBucket": self.ingestion.bucket.bucket_name,
