@@ -69,11 +69,11 @@ INTEGER_FEATURES = {"key", "mode", "time_signature"}
 
 def minimal_spark_job(source: str, target: str) -> None:
     """The floor: read, type, LEFT-join (artists broadcast), write the same partitioned Parquet. No validation."""
-    sys.path.insert(0, os.path.dirname(ETL_SCRIPT))
-    import spotify_etl
     from pyspark.sql import functions as F
 
-    spark = spotify_etl.local_spark_session()
+    from etl.entry import local_spark_session
+
+    spark = local_spark_session()
 
     def read(name):
         return spark.read.option("header", True).option("escape", '"').csv(f"{source}/{name}")
@@ -112,13 +112,15 @@ def minimal_spark_job(source: str, target: str) -> None:
 
 def single_pass_job(spark, source: str, target: str) -> None:
     """The job's row work in one pass: its own functions, nothing cached, no counts, quarantine or gates."""
-    import spotify_etl
+    from etl.job import configure_session, validated_frames, write_tracks
+    from etl.joining import published_tracks
+    from etl.reading import read_source, resolve_sources
 
-    sources = spotify_etl.resolve_sources(spark, source)
-    frames = {role: spotify_etl.read_source(spark, spec, path) for role, (spec, path) in sources.items()}
-    spotify_etl.configure_session(spark, sources)
-    joined, _, _ = spotify_etl.validated_frames(frames, cache_level=None)
-    spotify_etl.write_tracks(spotify_etl.published_tracks(joined), target)
+    sources = resolve_sources(spark, source)
+    frames = {role: read_source(spark, spec, path) for role, (spec, path) in sources.items()}
+    configure_session(spark, sources)
+    joined, _, _ = validated_frames(frames, cache_level=None)
+    write_tracks(published_tracks(joined), target)
 
 
 def address_space(pid: int) -> tuple[str, ...]:
@@ -156,7 +158,8 @@ def tree_rss_bytes(pid: int) -> int:
 def measure(command: list[str]) -> dict:
     """Wall seconds and peak process-tree RSS of a command; raises on failure."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # From the checkout's root: the -m commands import `benchmarks` and `etl` from there.
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     peak = [0]
 
     def sample():
@@ -170,7 +173,7 @@ def measure(command: list[str]) -> dict:
     seconds = time.perf_counter() - started
     sampler.join()
     if process.returncode != 0:
-        raise SystemExit(f"benchmark command failed ({' '.join(command[:3])} ...):\n{stderr[-3000:]}")
+        raise SystemExit(f"benchmark command failed ({' '.join(command[:4])} ...):\n{stderr[-3000:]}")
     return {"seconds": seconds, "peak_rss": peak[0], "stdout": stdout}
 
 
@@ -219,9 +222,9 @@ def bench_scale(scale: float, workdir: str, rounds: int) -> dict:
     commands = {
         "spark": [sys.executable, ETL_SCRIPT, "--JOB_NAME", "bench", "--SOURCE_PATH", source, "--TARGET_PATH",
                   outputs["spark"], "--QUARANTINE_PATH", os.path.join(outputs["spark"], "quarantine")],
-        "single": [sys.executable, __file__, "--single-pass", source, outputs["single"]],
-        "minimal": [sys.executable, __file__, "--minimal-spark", source, outputs["minimal"]],
-        "duckdb": [sys.executable, __file__, "--duckdb-reference", source, outputs["duckdb"]],
+        "single": [sys.executable, "-m", "benchmarks.benchmark", "--single-pass", source, outputs["single"]],
+        "minimal": [sys.executable, "-m", "benchmarks.benchmark", "--minimal-spark", source, outputs["minimal"]],
+        "duckdb": [sys.executable, "-m", "benchmarks.benchmark", "--duckdb-reference", source, outputs["duckdb"]],
     }
     # Rounds interleave the four runs, so that a slow spell of the host
     # slows one round of each rather than all rounds of one.
@@ -274,10 +277,9 @@ def main(argv: list[str]) -> int:
         minimal_spark_job(argv[1], argv[2])
         return 0
     if argv[:1] == ["--single-pass"]:
-        sys.path.insert(0, os.path.dirname(ETL_SCRIPT))
-        import spotify_etl
+        from etl.entry import local_input_bytes, local_spark_session
 
-        spark = spotify_etl.local_spark_session(input_bytes=spotify_etl.local_input_bytes(argv[1]))
+        spark = local_spark_session(input_bytes=local_input_bytes(argv[1]))
         single_pass_job(spark, argv[1], argv[2])
         spark.stop()
         return 0

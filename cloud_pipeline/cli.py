@@ -21,8 +21,7 @@ from cloud_pipeline import athena_query, run_summary, spotify_login, upload, wor
 from cloud_pipeline.errors import OperatorError, translate
 from cloud_pipeline.pricing import job_dpu_seconds, usd
 from cloud_pipeline.smoke import Smoke, throwaway_prefix
-from cloud_pipeline.stack import Pipeline, default_prefix, find_pipeline
-from etl_contract import ROOT
+from cloud_pipeline.stack import ROOT, Pipeline, default_prefix, find_pipeline
 from sql.queries import QueryResult, load_named_queries
 from view.dashboard_html import write_dashboard
 from view.tables import format_table, format_value

@@ -15,8 +15,7 @@ from cloud_pipeline import athena_query, workflow
 from cloud_pipeline.compare import compare
 from cloud_pipeline.errors import OperatorError
 from cloud_pipeline.pricing import crawler_cost_estimate, job_cost
-from cloud_pipeline.stack import find_pipeline
-from etl_contract import ROOT
+from cloud_pipeline.stack import ROOT, find_pipeline
 from sql.queries import QueryResult, load_named_queries
 
 SAMPLE = os.path.join(ROOT, "data")

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from botocore.exceptions import ClientError
 
 from cloud_pipeline.errors import OperatorError
-from etl_contract import ROOT
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the checkout, where cdk.json is
 
 STACK_SUFFIX = "-spotify-pipeline"
 REQUIRED_OUTPUTS = (

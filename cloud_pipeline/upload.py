@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from cloud_pipeline.errors import OperatorError
-from etl_contract import accepted_files
+from etl.layouts import accepted_files
 
 STAGING_PREFIX = "staging/"
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from etl_contract import ROOT  # noqa: F401  (the repository root, for the runner's defaults)
+# The repository root, for the runner's defaults, and the Glue job's entry script it runs.
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ETL_SCRIPT = os.path.join(ROOT, "glue_scripts", "spotify_etl.py")
 
 
 @dataclass(frozen=True)

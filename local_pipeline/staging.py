@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from etl_contract import accepted_files
+from etl.layouts import accepted_files
 from local_pipeline.errors import StageError
 
 

@@ -10,17 +10,17 @@ import sys
 import time
 from typing import Callable
 
-from etl_contract import ETL_SCRIPT, glue_script
+from etl.entry import java_problem
 from local_pipeline.errors import StageError
-from local_pipeline.paths import Layout
+from local_pipeline.paths import ETL_SCRIPT, Layout
 
 SUMMARY_PREFIX = '{"job":"spotify_etl"'
 
 
 def transform(layout: Layout, progress: Callable[[str], None], thresholds: dict[str, str] | None = None) -> dict:
     """Run the job as a child process (as Glue would run it) and return its run summary."""
-    # The Glue script's own Java check, so the message is the same everywhere.
-    problem = glue_script().java_problem()
+    # The Glue job's own Java check, so the message is the same everywhere.
+    problem = java_problem()
     if problem:
         raise StageError("transform", problem)
     # A rerun replaces the table instead of leaving partitions of an older input behind.

@@ -1,12 +1,12 @@
 """The tracks table's columns as the QuickSight dataset declares them.
 
-Derived from the Glue script's output schema (TRACKS_SCHEMA), the one place
+Derived from the Glue job's output schema (etl.contract.TRACKS_SCHEMA), the one place
 the contract is written, so the dataset cannot drift from the table.
 """
 
 from __future__ import annotations
 
-from etl_contract import glue_script
+from etl.contract import PARTITION_COLUMN, TRACKS_SCHEMA
 
 # Spark type name -> QuickSight input column type.
 QUICKSIGHT_TYPES = {
@@ -26,10 +26,9 @@ def tracks_input_columns() -> dict[str, str]:
     left out. The crawler registers hive partition keys as strings, hence the
     partition column (release_year) is a STRING here.
     """
-    etl = glue_script()
     columns = {}
-    for field in etl.TRACKS_SCHEMA.fields:
-        if field.name == etl.PARTITION_COLUMN:
+    for field in TRACKS_SCHEMA.fields:
+        if field.name == PARTITION_COLUMN:
             columns[field.name] = "STRING"
         elif field.dataType.typeName() != "array":
             columns[field.name] = QUICKSIGHT_TYPES[field.dataType.simpleString()]

@@ -1,8 +1,12 @@
-"""The Glue ETL job that runs glue_scripts/spotify_etl.py, its role and security configuration."""
+"""The Glue ETL job that runs glue_scripts/spotify_etl.py (with the etl package), its role and security
+configuration."""
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+import os
+import zipfile
+
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack, Stage
 from aws_cdk import aws_glue as glue
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -31,6 +35,35 @@ WAREHOUSE_FILES = ("run_summary.json",)
 # /aws-glue/jobs-<role name>-<security configuration name>/ (Glue API, JobRun.LogGroupName:
 # https://docs.aws.amazon.com/glue/latest/webapi/API_JobRun.html), which /aws-glue/jobs/* misses.
 JOB_LOG_GROUPS = "/aws-glue/jobs*"
+
+
+# Every entry of the package zip gets this time stamp and mode, so the same sources make the same bytes (and
+# the same asset hash) on any machine. Stored, not deflated: compressed bytes may differ between zlib builds.
+ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
+ZIP_FILE_MODE = 0o100644
+
+
+def package_zip(package_dir: str, outdir: str) -> str:
+    """Zip a Python package folder as Glue's --extra-py-files wants it: the folder itself at the zip's root
+    (etl/__init__.py, etl/entry.py, ...), sorted, without bytecode caches. Returns the zip's path in outdir."""
+    package_dir = os.path.abspath(package_dir)
+    parent, name = os.path.split(package_dir)
+    members = []
+    for folder, subfolders, files in os.walk(package_dir):
+        subfolders[:] = [d for d in subfolders if d != "__pycache__" and not d.startswith(".")]
+        members += [
+            os.path.join(folder, f) for f in files if not f.startswith(".") and not f.endswith((".pyc", ".pyo"))
+        ]
+    os.makedirs(outdir, exist_ok=True)
+    path = os.path.join(outdir, f"{name}-package.zip")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        for member in sorted(os.path.relpath(m, parent).replace(os.sep, "/") for m in members):
+            entry = zipfile.ZipInfo(member, date_time=ZIP_TIMESTAMP)
+            entry.external_attr = ZIP_FILE_MODE << 16
+            entry.create_system = 3  # Unix, whatever machine synthesizes
+            with open(os.path.join(parent, member), "rb") as handle:
+                archive.writestr(entry, handle.read())
+    return path
 
 
 def s3a_directory_objects(bucket: s3.IBucket, directory: str) -> list[str]:
@@ -112,7 +145,7 @@ class GlueSecurity(Construct):
 
 
 class SpotifyEtlJob(Construct):
-    """PySpark job (or Flex job) from glue_scripts/spotify_etl.py, least-privilege role."""
+    """PySpark job (or Flex job) from glue_scripts/spotify_etl.py and the etl package, least-privilege role."""
 
     def __init__(
         self,
@@ -121,6 +154,7 @@ class SpotifyEtlJob(Construct):
         *,
         settings: Settings,
         script_path: str,
+        package_path: str,
         staging: s3.IBucket,
         warehouse: s3.IBucket,
         data_key: kms.IKey,
@@ -202,6 +236,20 @@ class SpotifyEtlJob(Construct):
                 resources=[script.bucket.arn_for_objects(script.s3_object_key)],
             )
         )
+        # The package the script imports, as one zip object read the same way. Built here rather than as
+        # an asset of the folder: CDK would zip the folder's files without the folder itself, and
+        # Code.from_asset refuses folders (aws/aws-cdk#21951). The zip goes to the cloud assembly folder,
+        # from where CDK stages it as asset.<hash>.zip.
+        self.package = s3_assets.Asset(
+            self, "Package", path=package_zip(package_path, Stage.of(self).asset_outdir)
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadOwnPackage",
+                actions=["s3:GetObject"],
+                resources=[self.package.bucket.arn_for_objects(self.package.s3_object_key)],
+            )
+        )
         role_reference = iam.Role.from_role_arn(self, "RoleReference", self.role.role_arn, mutable=False)
 
         job_class = glue.PySparkFlexEtlJob if settings.glue_flex else glue.PySparkEtlJob
@@ -212,6 +260,8 @@ class SpotifyEtlJob(Construct):
             description="Joins Spotify albums, artists and tracks CSVs into typed, partitioned Parquet",
             role=role_reference,
             script=glue.Code.from_bucket(script.bucket, script.s3_object_key),
+            # --extra-py-files: Glue puts the zip on the script's sys.path, so `import etl.entry` works.
+            extra_python_files=[glue.Code.from_bucket(self.package.bucket, self.package.s3_object_key)],
             glue_version=glue.GlueVersion.V5_1,
             worker_configuration=glue.WorkerConfiguration(
                 worker_type=WORKER_TYPES[settings.glue_worker_type],

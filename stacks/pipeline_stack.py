@@ -19,6 +19,7 @@ from stacks.storage import DataLakeStorage
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ETL_SCRIPT = os.path.join(ROOT, "glue_scripts", "spotify_etl.py")
+ETL_PACKAGE = os.path.join(ROOT, "etl")  # what the script imports, shipped beside it as a zip
 SAMPLE_DATA = os.path.join(ROOT, "data")
 
 
@@ -44,6 +45,7 @@ class SpotifyPipelineStack(Stack):
             "Etl",
             settings=settings,
             script_path=ETL_SCRIPT,
+            package_path=ETL_PACKAGE,
             staging=self.storage.staging,
             warehouse=self.storage.warehouse,
             data_key=self.storage.data_key,

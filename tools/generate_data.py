@@ -75,8 +75,9 @@ FEATURES_HEADER = [
     "time_signature",
 ]
 FEATURE_ID_INDEX = FEATURES_HEADER.index("id")
-# Values outside the documented ranges, as exports sometimes carry them.
-OUT_OF_RANGE = {"danceability": "1.5", "energy": "-0.2", "loudness": "3.5", "tempo": "-1", "time_signature": "0",
+# Values outside the documented ranges, as exports sometimes carry them. Loudness +3.5 dB is outside the
+# *typical* -60 to 0 dB only: real tracks have it, and the job keeps it (so does time_signature 0 or 1).
+OUT_OF_RANGE = {"danceability": "1.5", "energy": "-0.2", "loudness": "3.5", "tempo": "-1", "time_signature": "9",
                 "key": "12", "mode": "2", "valence": "7"}
 
 

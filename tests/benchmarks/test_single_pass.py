@@ -6,22 +6,24 @@ price of gating before publishing.
 
 from __future__ import annotations
 
-import spotify_etl
 from benchmarks.benchmark import single_pass_job
+from etl.config import build_config
+from etl.contract import TRACKS_TABLE_DIR
+from etl.job import run
 
 
 def published(spark, target: str) -> list[tuple]:
-    frame = spark.read.parquet(f"{target}/{spotify_etl.TRACKS_TABLE_DIR}")
+    frame = spark.read.parquet(f"{target}/{TRACKS_TABLE_DIR}")
     return sorted((tuple(row) for row in frame.select(*sorted(frame.columns)).collect()), key=repr)
 
 
 def test_the_single_pass_publishes_exactly_the_jobs_rows(spark, fixture_source, tmp_path):
     job_target, single_target = str(tmp_path / "job"), str(tmp_path / "single")
-    config = spotify_etl.build_config(
+    config = build_config(
         {"JOB_NAME": "bench-test", "SOURCE_PATH": fixture_source, "TARGET_PATH": job_target,
          "QUARANTINE_PATH": str(tmp_path / "quarantine")}
     )
-    summary = spotify_etl.run(spark, config)
+    summary = run(spark, config)
     single_pass_job(spark, fixture_source, single_target)
 
     job_rows, single_rows = published(spark, job_target), published(spark, single_target)

@@ -1,3 +1,3 @@
 # The GitHub deploy stack is synthesized once, with the other variants the infra checks run over.
-from tests.infra.conftest import GITHUB_REPOSITORY as REPOSITORY  # noqa: F401
-from tests.infra.conftest import github_app  # noqa: F401
+from tests.stacks.conftest import GITHUB_REPOSITORY as REPOSITORY  # noqa: F401
+from tests.stacks.conftest import github_app  # noqa: F401

@@ -16,9 +16,9 @@ from stacks.app_factory import build_app
 from stacks.github_oidc import GitHubDeployAccess
 from stacks.settings import SettingsError, settings_from_context
 from tests.ci.conftest import REPOSITORY
-from tests.infra.synth import CFN_LINT, ROOT, assert_matches_snapshot, cdk_context, resources, synthesize
+from tests.stacks.support.synth import CFN_LINT, ROOT, assert_matches_snapshot, cdk_context, resources, synthesize
 
-SNAPSHOT = os.path.join(ROOT, "tests", "snapshots", "github-deploy.template.json")
+SNAPSHOT = os.path.join(ROOT, "tests", "stacks", "snapshots", "github-deploy.template.json")
 EXISTING_PROVIDER = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
 STS = "sts.amazonaws.com"
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.infra.synth import ROOT
+from tests.stacks.support.synth import ROOT
 
 
 def test_ruff_check_passes():

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 import yaml
 
-from tests.infra.synth import ROOT
+from tests.stacks.support.synth import ROOT
 
 UNLOCKED = os.path.join(ROOT, ".github", "workflows", "unlocked.yml")
 

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from stacks.settings import PREFIX, Settings
-from tests.infra.synth import ROOT
+from tests.stacks.support.synth import ROOT
 
 GITHUB = os.path.join(ROOT, ".github")
 WORKFLOW = os.path.join(GITHUB, "workflows", "ci.yml")
@@ -222,13 +222,14 @@ def test_diff_and_deploy_are_gated_by_the_settings_job(workflow):
         assert len(make_runs) == 1 and re.search(r'-c githubRepository=[\s"]', make_runs[0]), job
 
 
-def test_the_variables_the_workflow_reads_are_the_ones_the_stack_prints_and_the_readme_names(workflow, github_app):
+def test_the_variables_the_workflow_reads_are_the_ones_the_stack_prints_and_docs_ci_names(workflow, github_app):
     used = set(re.findall(r"vars\.([A-Z_]+)", read(WORKFLOW)))
     assert used == {"AWS_DIFF_ROLE_ARN", "AWS_DEPLOY_ROLE_ARN", "AWS_REGION", "RESOURCE_PREFIX"}
     outputs = github_app.template_json("github")["Outputs"]
     command = json.dumps(outputs["SetRepositoryVariables"]["Value"])
     assert set(re.findall(r"gh variable set --repo octo-org/spotify-fork ([A-Z_]+) --body", command)) == used
-    section = read(README).split("## Continuous integration", 1)[1].split("\n## ", 1)[0]
+    ci_doc = read(os.path.join(ROOT, "docs", "ci.md"))
+    section = ci_doc.split("## Turning on diff and deploy", 1)[1].split("\n## ", 1)[0]
     assert all(name in section for name in used)
 
 

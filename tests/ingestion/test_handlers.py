@@ -23,8 +23,8 @@ import extract  # noqa: E402
 import transform  # noqa: E402
 from spotify_api import ConsentExpired, QuotaExceeded, SpotifyApiError  # noqa: E402
 
-from tests.ingestion.api_tables import query_answers, table_rows  # noqa: E402
-from tests.ingestion.fake_spotify import (  # noqa: E402
+from tests.ingestion.support.api_tables import query_answers, table_rows  # noqa: E402
+from tests.ingestion.support.fake_spotify import (  # noqa: E402
     A1, A2, A3, CLIENT_ID, CLIENT_SECRET, PL_EDIT, PL_NEW, PL_OLD, PL_OTHER, FakeSpotify,
 )
 
@@ -65,7 +65,7 @@ def environment(monkeypatch, spotify, playlists: str) -> None:
 
 
 def consent(spotify) -> dict:
-    """The secret's value once spotify-login ran (tests/cloud/test_spotify_login.py runs the real flow)."""
+    """The secret's value once spotify-login ran (tests/cloud_pipeline/test_spotify_login.py runs the real flow)."""
     return {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "refresh_token": spotify.consent(),
             "consented_at": CONSENTED_AT}
 

@@ -20,9 +20,9 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from moto.core import set_initial_no_auth_action_count
 
-from tests.infra.synth import synthesize
-from tests.infra.template_policies import as_list, role_policy_document, sample_names
-from tests.ingestion.fake_spotify import CLIENT_ID, CLIENT_SECRET, PL_NEW, PL_OLD, FakeSpotify
+from tests.stacks.support.synth import synthesize
+from tests.stacks.support.template_policies import as_list, role_policy_document, sample_names
+from tests.ingestion.support.fake_spotify import CLIENT_ID, CLIENT_SECRET, PL_NEW, PL_OLD, FakeSpotify
 from tests.ingestion.test_handlers import RUNTIME, extract, transform
 
 REGION = "us-east-1"

@@ -218,12 +218,12 @@ def test_failed_tests_are_read_from_the_junit_report(tmp_path):
     report = tmp_path / "report.xml"
     report.write_text(
         '<testsuites><testsuite name="pytest">'
-        '<testcase classname="tests.cloud.test_errors" name="test_a[alice]"><failure message="x"/></testcase>'
-        '<testcase classname="tests.cloud.test_run" name="test_b"/>'
+        '<testcase classname="tests.cloud_pipeline.test_errors" name="test_a[alice]"><failure message="x"/></testcase>'
+        '<testcase classname="tests.cloud_pipeline.test_run" name="test_b"/>'
         '<testcase classname="tests.ci.test_x.TestY" name="test_c"><error message="y"/></testcase>'
         '</testsuite></testsuites>', encoding="utf-8")
     assert locks.failed_tests(str(report)) == [
-        "tests/cloud/test_errors.py::test_a[alice]", "tests/ci/test_x.py::TestY::test_c"]
+        "tests/cloud_pipeline/test_errors.py::test_a[alice]", "tests/ci/test_x.py::TestY::test_c"]
 
 
 def test_the_dependencies_doc_quotes_the_compile_command_and_every_hold():

@@ -12,8 +12,9 @@ from tests.conftest import ROOT
 from tools import locks, unlocked_blame
 
 REPORT = ('<testsuites><testsuite name="pytest">'
-          '<testcase classname="tests.cloud.test_errors" name="test_workgroup"><failure message="404"/></testcase>'
-          '<testcase classname="tests.cloud.test_run" name="test_ok"/></testsuite></testsuites>')
+          '<testcase classname="tests.cloud_pipeline.test_errors" name="test_workgroup">'
+          '<failure message="404"/></testcase>'
+          '<testcase classname="tests.cloud_pipeline.test_run" name="test_ok"/></testsuite></testsuites>')
 
 
 @pytest.fixture
@@ -59,9 +60,9 @@ def test_the_upgrade_that_fails_the_tests_alone_is_named(world, capsys):
     assert "1 tests failed on the newest versions; 2 packages differ from requirements-dev.txt:" in out
     assert "  botocore: 1.44.8 -> 1.44.18\n  urllib3: 2.8.0 -> 2.9.0\n" in out
     assert ("::error title=Breaking release::botocore 1.44.18 (locked: 1.44.8) alone makes 1 tests fail "
-            "(first: tests/cloud/test_errors.py::test_workgroup)") in out
+            "(first: tests/cloud_pipeline/test_errors.py::test_workgroup)") in out
     # uv (the bootstrap lock) is not a suspect; every try starts from the locks and runs only the failed test.
-    assert [tests for tests, _ in world["runs"]] == [["tests/cloud/test_errors.py::test_workgroup"]] * 3
+    assert [tests for tests, _ in world["runs"]] == [["tests/cloud_pipeline/test_errors.py::test_workgroup"]] * 3
     assert world["restores"] == 3
     assert "- **botocore 1.44.18 (locked: 1.44.8)**" in world["summary"].read_text()
 

@@ -1,0 +1,40 @@
+"""File system helpers through Hadoop's FileSystem, so the same calls work on s3:// and local paths."""
+
+from __future__ import annotations
+
+from pyspark.sql import SparkSession
+
+
+def _hadoop_path(spark: SparkSession, path: str):
+    jvm = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
+    return hadoop_path, hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+
+
+def path_exists(spark: SparkSession, path: str) -> bool:
+    hadoop_path, fs = _hadoop_path(spark, path)
+    return bool(fs.exists(hadoop_path))
+
+
+def path_size(spark: SparkSession, path: str) -> int:
+    hadoop_path, fs = _hadoop_path(spark, path)
+    return int(fs.getContentSummary(hadoop_path).getLength())
+
+
+def read_first_line(spark: SparkSession, path: str) -> str | None:
+    hadoop_path, fs = _hadoop_path(spark, path)
+    jvm = spark.sparkContext._jvm
+    reader = jvm.java.io.BufferedReader(jvm.java.io.InputStreamReader(fs.open(hadoop_path), "UTF-8"))
+    try:
+        return reader.readLine()
+    finally:
+        reader.close()
+
+
+def write_text(spark: SparkSession, path: str, text: str) -> None:
+    hadoop_path, fs = _hadoop_path(spark, path)
+    stream = fs.create(hadoop_path, True)
+    try:
+        stream.write(bytearray(text.encode("utf-8")))
+    finally:
+        stream.close()

@@ -1,1 +1,0 @@
-"""tests/local shares the root conftest's demo run (one Spark run for the local and cloud tests)."""
