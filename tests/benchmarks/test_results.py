@@ -54,3 +54,14 @@ def test_a_run_writes_one_file_with_the_commit_and_the_load(tmp_path):
     assert record["machine"]["load_average_before"] == [0.5, 0.4, 0.3]
     assert len(record["machine"]["load_average_after"]) == 3 and record["machine"]["cores"] == os.cpu_count()
     assert record["arguments"] == {"scales": [0.1], "rounds": 1} and record["results"] == results
+
+
+def test_the_readme_quotes_the_latest_result_file():
+    newest = sorted(glob.glob(os.path.join(RESULTS, "2*Z-*.json")))[-1]
+    record = json.load(open(newest, encoding="utf-8"))
+    by_scale = {r["scale"]: r for r in record["results"]}
+    with open(os.path.join(ROOT, "benchmarks", "README.md"), encoding="utf-8") as handle:
+        readme = " ".join(handle.read().split())
+    assert (f"{by_scale[1.0]['ratio_to_minimal_spark']:.2f} and {by_scale[5.0]['ratio_to_minimal_spark']:.2f} "
+            "in the latest result file") in readme
+    assert f"{by_scale[5.0]['job_seconds'] / by_scale[1.0]['job_seconds']:.2f} in the latest" in readme
