@@ -65,6 +65,11 @@ def _token_request(accounts_url: str, client_id: str, client_secret: str, form: 
     request = urllib.request.Request(
         f"{accounts_url.rstrip('/')}/api/token", data=urllib.parse.urlencode(form).encode(), method="POST",
         headers={"Authorization": f"Basic {credentials}", "Content-Type": "application/x-www-form-urlencoded"})
+    return _send(request, timeout)
+
+
+def _send(request: urllib.request.Request, timeout: float) -> tuple[int, dict | None, dict]:
+    """Status, JSON object body (None when the body is not a JSON object) and headers, for any answer."""
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, _json(response.read()), dict(response.headers)
@@ -158,13 +163,8 @@ class SpotifyClient:
 
     # -- requests ----------------------------------------------------------
     def _send(self, request: urllib.request.Request) -> tuple[int, dict | None, dict]:
-        """Status, JSON object body (None when the body is not a JSON object) and headers."""
         self.requests += 1
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.status, _json(response.read()), dict(response.headers)
-        except urllib.error.HTTPError as error:
-            return error.code, _json(error.read()), dict(error.headers or {})
+        return _send(request, self.timeout)
 
     def _waited_before_retry(self, status: int, headers: dict, attempt: int) -> bool:
         """Sleep before the next attempt when the answer is worth retrying: 429 for Retry-After seconds;
