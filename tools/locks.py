@@ -5,6 +5,7 @@
     python -m tools.locks unlocked-inputs DIR [--lift-holds]
                                                       # the inputs with no lock behind them (weekly job)
     python -m tools.locks blame --report JUNIT_XML    # which single upgrade makes the failed tests fail
+                                                      # (tools/unlocked_blame.py)
 
 `check` works offline: it walks the inputs' dependency tree through the metadata of the installed
 packages (the test environment is installed from the locks) and compares it with each lock, so an
@@ -18,7 +19,6 @@ import os
 import re
 import shlex
 import sys
-import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from importlib import metadata
 
@@ -238,25 +238,6 @@ def changes(root: str, lock: str, installed: dict[str, str]) -> list[tuple[str, 
     installed = {canonicalize_name(name): version for name, version in installed.items()}
     return [(name, locked.get(name), installed.get(name))
             for name in sorted(set(locked) | set(installed)) if locked.get(name) != installed.get(name)]
-
-
-def failed_tests(report: str) -> list[str]:
-    """Node ids of the failed or erroring test cases in a pytest JUnit XML report."""
-    ids = []
-    for case in ElementTree.parse(report).getroot().iter("testcase"):
-        if case.find("failure") is not None or case.find("error") is not None:
-            module = case.get("classname", "").replace(".", "/")
-            path, _, klass = module.partition("/Test")
-            node = f"{path}.py::" + (f"Test{klass}::" if klass else "") + case.get("name", "")
-            ids.append(node)
-    return ids
-
-
-def blame(suspects, reproduce) -> list[str]:
-    """The suspects (name, locked, installed) whose upgrade alone, on top of the lock, makes
-    `reproduce(name, version)` return False (the failed tests fail again)."""
-    return [f"{name} {version} (locked: {locked or 'absent'})"
-            for name, locked, version in suspects if version and not reproduce(name, version)]
 
 
 def _main(argv: list[str]) -> int:

@@ -12,10 +12,30 @@ import json
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ElementTree
 
-from tools.locks import LOCKS, blame, changes, failed_tests
+from tools.locks import LOCKS, changes, read_lock
 
 BOOTSTRAP, DEV = LOCKS[0][1], LOCKS[2][1]
+
+
+def failed_tests(report: str) -> list[str]:
+    """Node ids of the failed or erroring test cases in a pytest JUnit XML report."""
+    ids = []
+    for case in ElementTree.parse(report).getroot().iter("testcase"):
+        if case.find("failure") is not None or case.find("error") is not None:
+            module = case.get("classname", "").replace(".", "/")
+            path, _, klass = module.partition("/Test")
+            node = f"{path}.py::" + (f"Test{klass}::" if klass else "") + case.get("name", "")
+            ids.append(node)
+    return ids
+
+
+def blame(suspects, reproduce) -> list[str]:
+    """The suspects (name, locked, installed) whose upgrade alone, on top of the lock, makes
+    `reproduce(name, version)` return False (the failed tests fail again)."""
+    return [f"{name} {version} (locked: {locked or 'absent'})"
+            for name, locked, version in suspects if version and not reproduce(name, version)]
 
 
 def _uv(python: str, *args: str) -> subprocess.CompletedProcess:
@@ -55,9 +75,9 @@ def run_blame(root: str, junit_report: str, python: str = sys.executable) -> int
     if not failed:
         print(f"{junit_report}: no failed test to explain")
         return 0
-    bootstrap_names = {"uv", "setuptools"}
-    suspects = [change for change in changes(root, DEV, installed_versions(python))
-                if change[0] not in bootstrap_names]
+    # What installs the environment (uv, setuptools) is not what the tests run on.
+    bootstrap = set(read_lock(os.path.join(root, BOOTSTRAP)))
+    suspects = [change for change in changes(root, DEV, installed_versions(python)) if change[0] not in bootstrap]
     print(f"{len(failed)} tests failed on the newest versions; {len(suspects)} packages differ from {DEV}:")
     for name, locked, newest in suspects:
         print(f"  {name}: {locked or 'not locked'} -> {newest or 'removed'}")

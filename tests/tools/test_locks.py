@@ -200,30 +200,6 @@ def test_changes_lists_what_an_unlocked_install_moved():
         ("botocore", "1.44.8", "1.44.18"), ("brand-new", None, "1.0"), ("pyyaml", "6.0.3", None)]
 
 
-def test_blame_names_the_upgrades_that_alone_fail_the_tests():
-    suspects = [("botocore", "1.44.8", "1.44.18"), ("urllib3", "2.8.0", "2.9.0"), ("gone", "1.0", None)]
-    tried = []
-
-    def passes(name, version):
-        tried.append((name, version))
-        return name != "botocore"
-
-    assert locks.blame(suspects, passes) == ["botocore 1.44.18 (locked: 1.44.8)"]
-    assert tried == [("botocore", "1.44.18"), ("urllib3", "2.9.0")]
-
-
-def test_failed_tests_are_read_from_the_junit_report(tmp_path):
-    report = tmp_path / "report.xml"
-    report.write_text(
-        '<testsuites><testsuite name="pytest">'
-        '<testcase classname="tests.cloud_pipeline.test_errors" name="test_a[alice]"><failure message="x"/></testcase>'
-        '<testcase classname="tests.cloud_pipeline.test_run" name="test_b"/>'
-        '<testcase classname="tests.ci.test_x.TestY" name="test_c"><error message="y"/></testcase>'
-        '</testsuite></testsuites>', encoding="utf-8")
-    assert locks.failed_tests(str(report)) == [
-        "tests/cloud_pipeline/test_errors.py::test_a[alice]", "tests/ci/test_x.py::TestY::test_c"]
-
-
 def test_the_dependencies_doc_quotes_the_compile_command_and_every_hold():
     doc = " ".join(read(os.path.join("docs", "dependencies.md")).split())
     assert "(`" + " ".join(locks.compile_command(ROOT)) + "`)" in doc

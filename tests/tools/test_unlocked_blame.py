@@ -1,5 +1,5 @@
 """The unlocked workflow's diagnosis: each upgraded package tried alone on top of the locks, and
-the one that fails the tests named (the environment changes are faked; tools.locks.blame and the
+the one that fails the tests named (the environment changes are faked; blame and the
 report parsing are the real ones)."""
 
 from __future__ import annotations
@@ -86,3 +86,27 @@ def test_a_report_without_failures_needs_no_blame(world, tmp_path, capsys):
     passed.write_text('<testsuite><testcase classname="tests.a" name="test_a"/></testsuite>', encoding="utf-8")
     assert unlocked_blame.run_blame(ROOT, str(passed)) == 0
     assert world["runs"] == []
+
+
+def test_blame_names_the_upgrades_that_alone_fail_the_tests():
+    suspects = [("botocore", "1.44.8", "1.44.18"), ("urllib3", "2.8.0", "2.9.0"), ("gone", "1.0", None)]
+    tried = []
+
+    def passes(name, version):
+        tried.append((name, version))
+        return name != "botocore"
+
+    assert unlocked_blame.blame(suspects, passes) == ["botocore 1.44.18 (locked: 1.44.8)"]
+    assert tried == [("botocore", "1.44.18"), ("urllib3", "2.9.0")]
+
+
+def test_failed_tests_are_read_from_the_junit_report(tmp_path):
+    report = tmp_path / "report.xml"
+    report.write_text(
+        '<testsuites><testsuite name="pytest">'
+        '<testcase classname="tests.cloud_pipeline.test_errors" name="test_a[alice]"><failure message="x"/></testcase>'
+        '<testcase classname="tests.cloud_pipeline.test_run" name="test_b"/>'
+        '<testcase classname="tests.ci.test_x.TestY" name="test_c"><error message="y"/></testcase>'
+        '</testsuite></testsuites>', encoding="utf-8")
+    assert unlocked_blame.failed_tests(str(report)) == [
+        "tests/cloud_pipeline/test_errors.py::test_a[alice]", "tests/ci/test_x.py::TestY::test_c"]
