@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import contextvars
 import datetime as dt
 import hashlib
 import json
@@ -15,10 +14,9 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 from moto.core import set_initial_no_auth_action_count
-from moto.core.authorization import ActionAuthenticatorMixin
-from moto.iam.access_control import IAMPolicyStatement
 
 from cloud_pipeline.cli import main
+from tests.support.moto_secrets import enforce_secret_scoping
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 POLICY = os.path.join(ROOT, "docs", "participant-policy.json")
@@ -186,42 +184,6 @@ def _cloudformation_resource(self) -> str:
     return f"arn:aws:cloudformation:{self.region}:{self.current_account}:stack/{self._get_param('StackName')}/id"
 
 
-# moto authorizes Secrets Manager against "*" and ignores conditions: give it the secret's ARN, and evaluate
-# the policy's aws:ResourceTag conditions against the secret's tags, so the prefix scoping is enforced.
-_SECRET_TAGS: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("secret_tags", default=None)
-_moto_conditions = IAMPolicyStatement._check_conditions
-
-
-def _secret(response):
-    return response.backend.secrets.get(response._get_param("SecretId") or "")
-
-
-def _secretsmanager_resource(self) -> str:
-    secret = _secret(self)
-    return secret.arn if secret else "*"
-
-
-def _authorize_with_secret_tags(self, resource: str = "*") -> None:
-    secret = _secret(self)
-    token = _SECRET_TAGS.set({t["Key"]: t["Value"] for t in (secret.tags or [])} if secret else {})
-    try:
-        ActionAuthenticatorMixin._authenticate_and_authorize_normal_action(self, resource)
-    finally:
-        _SECRET_TAGS.reset(token)
-
-
-def _conditions_with_secret_tags(self, incoming_condition_values) -> bool:
-    tags = _SECRET_TAGS.get()
-    if tags is None:  # not a Secrets Manager request: moto's own evaluation
-        return _moto_conditions(self, incoming_condition_values)
-    for operator, pairs in (self._statement.get("Condition") or {}).items():
-        for key, expected in pairs.items():
-            actual = tags.get(key.removeprefix("aws:ResourceTag/")) if key.startswith("aws:ResourceTag/") else None
-            if operator != "StringEquals" or actual not in (expected if isinstance(expected, list) else [expected]):
-                return False
-    return True
-
-
 @pytest.fixture
 def aws(monkeypatch):
     """moto for every service; no real credentials or config files reach the tests."""
@@ -235,15 +197,11 @@ def aws(monkeypatch):
     from moto.athena.responses import AthenaResponse
     from moto.cloudformation.responses import CloudFormationResponse
     from moto.glue.responses import GlueResponse
-    from moto.secretsmanager.responses import SecretsManagerResponse
 
     monkeypatch.setattr(GlueResponse, "_determine_resource", _glue_resource, raising=False)
     monkeypatch.setattr(AthenaResponse, "_determine_resource", _athena_resource, raising=False)
     monkeypatch.setattr(CloudFormationResponse, "_determine_resource", _cloudformation_resource, raising=False)
-    monkeypatch.setattr(SecretsManagerResponse, "_determine_resource", _secretsmanager_resource, raising=False)
-    monkeypatch.setattr(SecretsManagerResponse, "_authenticate_and_authorize_normal_action",
-                        _authorize_with_secret_tags, raising=False)
-    monkeypatch.setattr(IAMPolicyStatement, "_check_conditions", _conditions_with_secret_tags)
+    enforce_secret_scoping(monkeypatch)
     with mock_aws():
         yield
 

@@ -3,8 +3,9 @@ synthesized template (intrinsics resolved to the moto bucket and secret): a miss
 fails here, not on AWS. Their environment comes from the template too.
 
 What moto does not emulate gets its own test: S3 answers GetObject on a missing key with 403 instead of
-404 to a caller without s3:ListBucket (moto answers NoSuchKey either way), and moto authorizes Secrets
-Manager calls against the resource "*" only, so that statement's resource is checked statically.
+404 to a caller without s3:ListBucket (moto answers NoSuchKey either way). moto authorizes Secrets Manager
+calls against "*" only; tests/support/moto_secrets.py makes it check the secret's ARN, and the statement's
+resource is also checked statically.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from moto import mock_aws
 from moto.core import set_initial_no_auth_action_count
 
 from tests.stacks.support.synth import synthesize
+from tests.support.moto_secrets import enforce_secret_scoping
 from tests.stacks.support.template_policies import as_list, role_policy_document, sample_names
 from tests.ingestion.support.fake_spotify import CLIENT_ID, CLIENT_SECRET, PL_NEW, PL_OLD, FakeSpotify
 from tests.ingestion.test_handlers import RUNTIME, extract, transform
@@ -28,9 +30,11 @@ from tests.ingestion.test_handlers import RUNTIME, extract, transform
 REGION = "us-east-1"
 BUCKET = "alice-landing-moto"
 # create_bucket, create_secret, then create_user, put_user_policy and create_access_key for each role
-# and for the control user (the transform role without its output grant).
-SETUP_REQUESTS = 2 + 3 * 3
+# and for the two control users (the transform role without its output grant, the extract role with its
+# secret grant pointing at another secret).
+SETUP_REQUESTS = 2 + 3 * 4
 CONTROL = "transform.handler without WriteOutputsAndMovedFiles"
+SECRET_CONTROL = "extract.handler granted another secret"
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +81,11 @@ class MotoAccount:
         crippled["Statement"] = [s for s in crippled["Statement"] if s.get("Sid") != "WriteOutputsAndMovedFiles"]
         assert len(crippled["Statement"]) == len(self.policy("transform.handler")["Statement"]) - 1
         self.sessions[CONTROL] = self._session_for(CONTROL, crippled)
+        elsewhere = self.policy("extract.handler")
+        for statement in elsewhere["Statement"]:
+            if any(a.startswith("secretsmanager:") for a in as_list(statement["Action"])):
+                statement["Resource"] = self.secret_arn.replace("alice-credentials", "bob-credentials")
+        self.sessions[SECRET_CONTROL] = self._session_for("extract.handler.elsewhere", elsewhere)
 
     def policy(self, handler: str) -> dict:
         return role_policy_document(self.template, role_of(function_of(self.template, handler)), self.resolver)
@@ -87,11 +96,6 @@ class MotoAccount:
 
     def _session_for(self, handler: str, policy: dict | None = None) -> boto3.Session:
         policy = policy or self.policy(handler)
-        for statement in policy["Statement"]:
-            # moto authorizes Secrets Manager against "*" only; the ARN is pinned by
-            # test_extract_reads_only_the_secret_it_is_given instead.
-            if all(a.startswith("secretsmanager:") for a in as_list(statement["Action"])):
-                statement["Resource"] = "*"
         iam = boto3.client("iam", region_name=REGION)
         user = re.sub(r"[^A-Za-z0-9]", "-", handler)[:64]
         iam.create_user(UserName=user)
@@ -112,6 +116,7 @@ def spotify():
 
 @pytest.fixture
 def account(ingestion_template, spotify, monkeypatch):
+    enforce_secret_scoping(monkeypatch)  # the secret's ARN, as AWS checks it, not moto's "*"
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                         "AWS_DEFAULT_REGION": REGION}.items():
         monkeypatch.setenv(name, value)
@@ -193,6 +198,18 @@ def test_the_enforcement_catches_a_missing_grant(account, monkeypatch):
         crippled = moto.clients(CONTROL, "s3")
         with pytest.raises(ClientError, match="AccessDenied"):
             transform.handler(s3_event("raw_data/to_processed/spotify_raw_x.json"), None, s3=crippled)
+
+    account(body)
+
+
+def test_the_enforcement_checks_the_secrets_arn(account, monkeypatch):
+    """Control: a grant on another secret's ARN is refused, so the extract tests above prove its statement."""
+    def body(moto: MotoAccount):
+        elsewhere = moto.clients(SECRET_CONTROL, "secretsmanager")
+        with pytest.raises(ClientError, match="AccessDenied"):
+            elsewhere.get_secret_value(SecretId=moto.secret_arn)
+        with pytest.raises(ClientError, match="AccessDenied"):
+            elsewhere.put_secret_value(SecretId=moto.secret_arn, SecretString="{}")
 
     account(body)
 
