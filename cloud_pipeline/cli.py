@@ -17,7 +17,7 @@ from typing import Callable
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from cloud_pipeline import athena_query, run_summary, spotify_login, upload, workflow
+from cloud_pipeline import athena_query, run_history, run_summary, spotify_login, upload, workflow
 from cloud_pipeline.errors import OperatorError, translate
 from cloud_pipeline.pricing import job_dpu_seconds, usd
 from cloud_pipeline.smoke import Smoke, throwaway_prefix
@@ -132,6 +132,13 @@ class Operator:
         summary = run_summary.fetch(self.client("s3"), p.output("WarehouseBucket"))
         report["run_summary"] = summary and summary.get("accounting")
         self.say("summary   " + (summary["accounting"] if summary else "no run_summary.json yet"))
+
+        runs = run_history.recent_runs(self.client("s3"), p.output("WarehouseBucket"))
+        report["recent_runs"] = [{key: _iso(value) for key, value in run.items()} for run in runs]
+        self.say(f"history   the newest {len(runs)} runs, newest first:" if runs
+                 else "history   no run recorded yet")
+        for line in run_history.lines(runs):
+            self.say(f"  {line}")
 
         ingestion = spotify_login.find_ingestion(self.client("cloudformation"), self.args.prefix)
         report["spotify_consent"] = None
@@ -326,7 +333,8 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m cloud_pipeline", description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = root.add_subparsers(dest="command", required=True)
-    commands.add_parser("status", parents=[common], help="the stack, last run, job, crawler, table and run summary")
+    commands.add_parser("status", parents=[common],
+                        help="the stack, last run, job, crawler, table, run summary and the newest runs")
     commands.add_parser("run", parents=[common, waits], help="start the workflow and follow it to the end")
     query = commands.add_parser("query", parents=[common, queries],
                                 help="the named queries, one of them by name, or ad-hoc SQL, through the workgroup")

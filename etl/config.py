@@ -19,6 +19,7 @@ class EtlConfig:
     max_orphan_artist_rate: float = 0.10
     max_orphan_track_rate: float = 0.10
     max_orphan_feature_rate: float = 0.10
+    job_run_id: str | None = None  # Glue's own id of this run (jr_…), kept in the run history
 
 
 # Optional job arguments: name -> (EtlConfig field, parser, description)
@@ -55,5 +56,6 @@ def build_config(arguments: dict[str, str]) -> EtlConfig:
         target_path=arguments["TARGET_PATH"].rstrip("/"),
         quarantine_path=arguments["QUARANTINE_PATH"].rstrip("/"),
         job_name=arguments["JOB_NAME"],
+        job_run_id=arguments.get("JOB_RUN_ID") or None,
         **values,
     )

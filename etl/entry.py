@@ -32,7 +32,8 @@ def run_on_glue(argv: Sequence[str]) -> None:
     from awsglue.utils import getResolvedOptions
     from pyspark.context import SparkContext
 
-    optional = [name for name in THRESHOLD_ARGUMENTS if f"--{name}" in argv]
+    # Glue passes --JOB_RUN_ID to every run; it is read only when present, like the thresholds.
+    optional = [name for name in (*THRESHOLD_ARGUMENTS, "JOB_RUN_ID") if f"--{name}" in argv]
     arguments = getResolvedOptions(list(argv), [*REQUIRED_ARGUMENTS, *optional])
     config = build_config(arguments)
     glue_context = GlueContext(SparkContext.getOrCreate())

@@ -1,5 +1,6 @@
 """The run: session settings sized to the input, every row validated and joined,
-counted and gated, then the quarantine, the tracks table and the run summary written."""
+counted and gated, then the quarantine, the tracks table and the run summary written,
+and the run recorded in the run history whatever its outcome."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from pyspark.sql import functions as F
 from etl.accounting import build_summary, count_query, evaluate_gates, failed_gates_message, file_counts, pack_flags
 from etl.classify import classify_rows
 from etl.config import EtlConfig
-from etl.contract import PARTITION_COLUMN, RUN_SUMMARY_FILE, TRACKS_TABLE_DIR, DataQualityError
+from etl.contract import PARTITION_COLUMN, RUN_SUMMARY_FILE, TRACKS_TABLE_DIR, DataQualityError, EtlError
+from etl.history import ERROR, GATE_FAILED, RUNS_TABLE, SUCCEEDED, HistoryWriteError, record_run
 from etl.joining import enrich_albums, published_tracks, quarantined_rows
 from etl.layouts import KAGGLE_LAYOUT, OPTIONAL_ROLES, WORKSHOP_LAYOUT, SourceSpec
 from etl.reading import SourceFrame, ignored_files, read_source, resolve_sources
@@ -141,10 +143,56 @@ def write_tracks(published: DataFrame, target_path: str) -> None:
     )
 
 
+def error_message(error: BaseException) -> str:
+    """What the history keeps of an error: our own errors' text, else the type and the first lines
+    (a Py4J error's first line only names the JVM call; the Java exception follows it)."""
+    if isinstance(error, EtlError):
+        return str(error)
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()][:3]
+    return f"{type(error).__name__}: {' '.join(lines)}" if lines else type(error).__name__
+
+
 def run(spark: SparkSession, config: EtlConfig) -> dict:
-    """Read, validate, join, gate, publish. Returns the run summary (also written as JSON)."""
+    """Read, validate, join, gate, publish, and record the run in the history. Returns the run summary.
+
+    Every run is recorded: succeeded, gate_failed (the quarantine and the summary are written, tracks/
+    is left as it was, then the job fails) or error (nothing else is written). A record that cannot
+    be written fails the run.
+    """
+    started_at = datetime.now(timezone.utc)
+    facts = {
+        "run_id": started_at.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8],
+        "started_at": started_at,
+        "job_name": config.job_name,
+        "glue_job_run_id": config.job_run_id,
+        "source_path": config.source_path,
+    }
+    try:
+        summary = validate_and_publish(spark, config, facts["run_id"])
+    except Exception as error:
+        message = error_message(error)
+        facts["ended_at"] = datetime.now(timezone.utc)
+        try:
+            record_run(spark, config.target_path, facts, None, ERROR, message)
+        except HistoryWriteError as history_error:
+            raise HistoryWriteError(f"{history_error}; the run itself had failed: {message}") from error
+        log(f"run history: run {facts['run_id']} recorded as {ERROR}")
+        raise
+    failed = failed_gates_message(summary["gates"])
+    status = GATE_FAILED if failed else SUCCEEDED
+    log(f"recording run {facts['run_id']} ({status}) in the run history")
+    facts["ended_at"] = datetime.now(timezone.utc)
+    written = record_run(spark, config.target_path, facts, summary, status, failed or None)
+    log(f"run history: run {facts['run_id']} recorded as {status} ({len(written)} files under "
+        f"{config.target_path}/{RUNS_TABLE}*/)")
+    if failed:
+        raise DataQualityError(failed + " (nothing was published to tracks/)")
+    return summary
+
+
+def validate_and_publish(spark: SparkSession, config: EtlConfig, run_id: str) -> dict:
+    """The run's work: the summary is written, and tracks/ only when every gate passed."""
     started = time.time()
-    run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
     sources = resolve_sources(spark, config.source_path)
     not_given = {
         role: (
@@ -190,13 +238,11 @@ def run(spark: SparkSession, config: EtlConfig) -> dict:
         if passed:
             log(f"writing {summary['output_rows']} tracks to {config.target_path}/{TRACKS_TABLE_DIR}/")
             write_tracks(published_tracks(albums), config.target_path)
-        summary["status"] = "succeeded" if passed else "failed"
+        summary["status"] = SUCCEEDED if passed else GATE_FAILED
         summary["seconds"] = round(time.time() - started, 1)
         summary_json = json.dumps(summary, sort_keys=False, ensure_ascii=False)
         write_text(spark, f"{config.target_path}/{RUN_SUMMARY_FILE}", summary_json + "\n")
         print(json.dumps(summary, ensure_ascii=False, separators=(",", ":")), flush=True)
-        if not passed:
-            raise DataQualityError(failed_gates_message(gates) + " (nothing was published to tracks/)")
         return summary
     finally:
         for frame in cached.values():

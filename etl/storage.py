@@ -38,3 +38,25 @@ def write_text(spark: SparkSession, path: str, text: str) -> None:
         stream.write(bytearray(text.encode("utf-8")))
     finally:
         stream.close()
+
+
+def list_files(spark: SparkSession, folder: str) -> list[str]:
+    hadoop_path, fs = _hadoop_path(spark, folder)
+    return [str(status.getPath()) for status in fs.listStatus(hadoop_path) if status.isFile()]
+
+
+def make_dirs(spark: SparkSession, folder: str) -> None:
+    hadoop_path, fs = _hadoop_path(spark, folder)
+    fs.mkdirs(hadoop_path)
+
+
+def rename_path(spark: SparkSession, source: str, destination: str) -> bool:
+    """Hadoop's rename: False (nothing moved) when the destination exists. On S3 a copy, then a delete."""
+    source_path, fs = _hadoop_path(spark, source)
+    destination_path, _ = _hadoop_path(spark, destination)
+    return bool(fs.rename(source_path, destination_path))
+
+
+def delete_path(spark: SparkSession, path: str) -> None:
+    hadoop_path, fs = _hadoop_path(spark, path)
+    fs.delete(hadoop_path, True)

@@ -23,6 +23,10 @@ class Layout:
         return os.path.join(self.output, "warehouse")
 
     @property
+    def tracks(self) -> str:  # s3://<warehouse bucket>/tracks/
+        return os.path.join(self.warehouse, "tracks")
+
+    @property
     def quarantine(self) -> str:  # s3://<warehouse bucket>/quarantine/
         return os.path.join(self.warehouse, "quarantine")
 

@@ -15,6 +15,8 @@ from local_pipeline.errors import StageError
 from local_pipeline.paths import ETL_SCRIPT, Layout
 
 SUMMARY_PREFIX = '{"job":"spotify_etl"'
+# Where the last published tracks table waits while a run replaces it (hidden from the catalog).
+PREVIOUS_TRACKS = ".tracks-previous"
 
 
 def transform(layout: Layout, progress: Callable[[str], None], thresholds: dict[str, str] | None = None) -> dict:
@@ -23,8 +25,27 @@ def transform(layout: Layout, progress: Callable[[str], None], thresholds: dict[
     problem = java_problem()
     if problem:
         raise StageError("transform", problem)
-    # A rerun replaces the table instead of leaving partitions of an older input behind.
-    shutil.rmtree(os.path.join(layout.warehouse, "tracks"), ignore_errors=True)
+    # A rerun replaces the table instead of leaving partitions of an older input behind; the
+    # previous table is set aside and comes back if the run fails, as tracks/ stays untouched by a
+    # failed run on Glue. The run history beside it is appended to, never replaced.
+    tracks, previous = layout.tracks, os.path.join(layout.warehouse, PREVIOUS_TRACKS)
+    if os.path.isdir(previous) and not os.path.isdir(tracks):  # an interrupted run's leftover: the table
+        os.rename(previous, tracks)
+    shutil.rmtree(previous, ignore_errors=True)
+    if os.path.isdir(tracks):
+        os.rename(tracks, previous)
+    try:
+        summary = _run_job(layout, progress, thresholds)
+    except BaseException:
+        if os.path.isdir(previous):
+            shutil.rmtree(tracks, ignore_errors=True)
+            os.rename(previous, tracks)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)
+    return summary
+
+
+def _run_job(layout: Layout, progress: Callable[[str], None], thresholds: dict[str, str] | None) -> dict:
     command = [
         sys.executable, ETL_SCRIPT, "--JOB_NAME", "local",
         "--SOURCE_PATH", layout.staging, "--TARGET_PATH", layout.warehouse, "--QUARANTINE_PATH", layout.quarantine,

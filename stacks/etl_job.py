@@ -14,6 +14,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
+from etl.history import FILES_TABLE, GATES_TABLE, INCOMING_DIR, RUNS_TABLE
 from stacks.nag import account_arn, acknowledge, arn_of, wildcard_resource
 from stacks.settings import Settings
 from stacks.storage import STAGING_PREFIX, rotating_key
@@ -29,7 +30,10 @@ WORKER_TYPES = {
 # directory `path` as the object `path`, the marker `path/` and the objects below it, so a policy must
 # grant all three (Hadoop, "Working with IAM Assumed Roles": https://hadoop.apache.org/docs/stable/
 # hadoop-aws/tools/hadoop-aws/assumed_roles.html); it writes `dir/` markers, never EMRFS's `_$folder$`.
-WAREHOUSE_DIRECTORIES = ("tracks", "quarantine")
+# The run history's tables (etl/history.py) are directories too: the job writes each record into
+# <table>/_incoming/<run_id>/ and renames it (copy + delete) into <table>/run_date=.../<run_id>.parquet.
+HISTORY_DIRECTORIES = (RUNS_TABLE, FILES_TABLE, GATES_TABLE)
+WAREHOUSE_DIRECTORIES = ("tracks", "quarantine", *HISTORY_DIRECTORIES)
 WAREHOUSE_FILES = ("run_summary.json",)
 # Glue job log groups are /aws-glue/jobs/output, /error, /logs-v2, and with a security configuration
 # /aws-glue/jobs-<role name>-<security configuration name>/ (Glue API, JobRun.LogGroupName:
@@ -165,7 +169,8 @@ class SpotifyEtlJob(Construct):
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("glue.amazonaws.com"),
-            description="Spotify ETL job: reads staging/, writes tracks/ and quarantine/ in the warehouse",
+            description="Spotify ETL job: reads staging/, writes tracks/, quarantine/, run_summary.json and appends "
+            "its run history (pipeline_runs/, pipeline_run_files/, pipeline_run_gates/) in the warehouse",
         )
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
@@ -301,4 +306,12 @@ class SpotifyEtlJob(Construct):
         )
         for bucket, prefix in ((staging, STAGING_PREFIX), (warehouse, "tracks/"), (warehouse, "quarantine/")):
             acknowledge(self.role, wildcard_resource(f"{arn_of(bucket)}/{prefix}*"), prefix_reason)
+        for table in HISTORY_DIRECTORIES:
+            acknowledge(
+                self.role,
+                wildcard_resource(f"{arn_of(warehouse)}/{table}/*"),
+                f"The job appends one Parquet file per run to its {table} history table, named after the run id "
+                f"under the run's run_date partition, through {table}/{INCOMING_DIR}/<run id>/ (Spark's part file, "
+                "renamed then deleted); access is limited to this one table's prefix of the warehouse.",
+            )
         security.acknowledge_logging(self.role, JOB_LOG_GROUPS)

@@ -1,4 +1,4 @@
-"""The pipeline stack: storage -> Glue job -> crawler -> workflow -> Athena."""
+"""The pipeline stack: storage -> Glue job -> crawler (tracks) and run-history tables -> workflow -> Athena."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from stacks.etl_job import GlueSecurity, SpotifyEtlJob
 from stacks.orchestration import PipelineWorkflow
 from stacks.quicksight import QuickSightAnalytics
 from stacks.quicksight_dashboard import QuickSightDashboard
+from stacks.run_history import RunHistoryCatalog
 from stacks.settings import Settings
 from stacks.storage import DataLakeStorage
 
@@ -60,6 +61,14 @@ class SpotifyPipelineStack(Stack):
             data_key=self.storage.data_key,
             security=security,
         )
+        # Declared, not crawled: a failed run's records must be queryable without the crawl a success starts.
+        self.run_history = RunHistoryCatalog(
+            self,
+            "RunHistory",
+            database=self.catalog.database,
+            database_name=settings.database_name,
+            warehouse=self.storage.warehouse,
+        )
         self.workflow = PipelineWorkflow(
             self,
             "Orchestration",
@@ -89,17 +98,21 @@ class SpotifyPipelineStack(Stack):
                 workgroup_name=self.athena.workgroup_name,
                 database_name=settings.database_name,
                 table_name=self.catalog.table_name,
+                history_tables=self.run_history.table_names,
                 warehouse=self.storage.warehouse,
                 athena_results=self.storage.athena_results,
                 data_key=self.storage.data_key,
             )
+            # A dataset names its table: CloudFormation creates the declared history tables first.
+            for table_name, table in self.run_history.tables.items():
+                self.quicksight.data_sets[table_name].node.add_dependency(table)
             self.quicksight_dashboard = QuickSightDashboard(
                 self,
                 "QuickSightDashboard",
                 resource_prefix=prefix,
                 owner_arn=settings.quicksight_principal_arn,
                 viewer_arns=settings.quicksight_viewer_arns,
-                data_set=self.quicksight.data_set,
+                data_sets=self.quicksight.data_sets,
             )
         else:
             Annotations.of(self).add_info(
@@ -118,6 +131,7 @@ class SpotifyPipelineStack(Stack):
             "DatabaseName": settings.database_name,
             "TracksTable": f"{settings.database_name}.{self.catalog.table_name}",
             "AthenaWorkGroup": self.athena.workgroup_name,
+            "RunHistoryTables": ",".join(f"{settings.database_name}.{t}" for t in self.run_history.table_names),
         }
         for name, value in outputs.items():
             CfnOutput(self, name, value=value)

@@ -1,4 +1,5 @@
-"""QuickSight: an Athena data source with its own role, and a dataset over the tracks table.
+"""QuickSight: an Athena data source with its own role, and a dataset over each table the dashboard reads
+(tracks and the run history's three tables).
 
 Created only when a QuickSight principal ARN is configured: QuickSight needs
 an account subscription that sandbox accounts often lack.
@@ -14,7 +15,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.catalog import catalog_arns
-from stacks.dataset_columns import TRACKS_INPUT_COLUMNS
+from stacks.dataset_columns import INPUT_COLUMNS
 from stacks.nag import account_arn, acknowledge, arn_of, wildcard_resource
 from stacks.storage import RESULTS_PREFIX
 
@@ -51,6 +52,7 @@ class QuickSightAnalytics(Construct):
         workgroup_name: str,
         database_name: str,
         table_name: str,
+        history_tables: tuple[str, ...],
         warehouse: s3.IBucket,
         athena_results: s3.IBucket,
         data_key: kms.IKey,
@@ -60,7 +62,7 @@ class QuickSightAnalytics(Construct):
             self,
             "DataSourceRole",
             assumed_by=iam.ServicePrincipal("quicksight.amazonaws.com"),
-            description="QuickSight reads the Spotify tracks table through the Athena workgroup",
+            description="QuickSight reads the Spotify tracks and run-history tables through the Athena workgroup",
         )
         workgroup_arn = f"arn:{Aws.PARTITION}:athena:{Aws.REGION}:{Aws.ACCOUNT_ID}:workgroup/{workgroup_name}"
         self.role.add_to_principal_policy(
@@ -127,7 +129,7 @@ class QuickSightAnalytics(Construct):
         )
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
-                sid="ReadTracksTableAndPartitions",
+                sid="ReadOwnDatabaseTablesAndPartitions",
                 actions=[
                     "glue:GetTable",
                     "glue:GetTables",
@@ -143,6 +145,13 @@ class QuickSightAnalytics(Construct):
                 sid="ReadTracksParquet",
                 actions=["s3:GetObject"],
                 resources=[warehouse.arn_for_objects(f"{table_name}/*")],
+            )
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadRunHistoryParquet",
+                actions=["s3:GetObject"],
+                resources=[warehouse.arn_for_objects(f"{table}/*") for table in history_tables],
             )
         )
         self.role.add_to_principal_policy(
@@ -198,6 +207,11 @@ class QuickSightAnalytics(Construct):
         self.data_source.node.add_dependency(self.role.node.find_child("DefaultPolicy"))
         reasons = {
             f"{arn_of(warehouse)}/{table_name}/*": "QuickSight reads every Parquet file of the tracks table only.",
+            **{
+                f"{arn_of(warehouse)}/{table}/*": f"QuickSight reads the {table} run-history table only: one Parquet "
+                "file per run, named after the run id at run time under its run_date partition."
+                for table in history_tables
+            },
             f"{arn_of(athena_results)}/{RESULTS_PREFIX}*": "Athena writes one result object per query under results/.",
             account_arn("glue", f"table/{database_name}/*"): (
                 "QuickSight lists and reads the tables of this database only."
@@ -210,23 +224,34 @@ class QuickSightAnalytics(Construct):
         for resource, reason in reasons.items():
             acknowledge(self.role, wildcard_resource(resource), reason)
 
-        self.data_set = quicksight.CfnDataSet(
+        # One dataset per table, keyed by the table's name (the dashboard's dataset identifier).
+        self.data_sets = {
+            table: self._data_set(resource_prefix, principal_arn, database_name, table)
+            for table in (table_name, *history_tables)
+        }
+
+    def _data_set(self, resource_prefix: str, principal_arn: str, database_name: str, table: str
+                  ) -> quicksight.CfnDataSet:
+        """A DIRECT_QUERY dataset over one table of the database: every visual queries Athena live."""
+        words = table.split("_")
+        hyphenated = "-".join(words)  # dataset ids read better so, and physical table keys allow no "_"
+        return quicksight.CfnDataSet(
             self,
-            "TracksDataSet",
+            f"{''.join(w.title() for w in words)}DataSet",
             aws_account_id=Aws.ACCOUNT_ID,
-            data_set_id=f"{resource_prefix}-spotify-tracks",
-            name=f"{resource_prefix} Spotify tracks",
+            data_set_id=f"{resource_prefix}-spotify-{hyphenated}",
+            name=f"{resource_prefix} Spotify {' '.join(words)}",
             import_mode="DIRECT_QUERY",
             physical_table_map={
-                "tracks": quicksight.CfnDataSet.PhysicalTableProperty(
+                hyphenated: quicksight.CfnDataSet.PhysicalTableProperty(
                     relational_table=quicksight.CfnDataSet.RelationalTableProperty(
                         data_source_arn=self.data_source.attr_arn,
                         catalog="AwsDataCatalog",
                         schema=database_name,
-                        name=table_name,
+                        name=table,
                         input_columns=[
                             quicksight.CfnDataSet.InputColumnProperty(name=name, type=column_type)
-                            for name, column_type in TRACKS_INPUT_COLUMNS.items()
+                            for name, column_type in INPUT_COLUMNS[table].items()
                         ],
                     )
                 )

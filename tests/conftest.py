@@ -1,5 +1,5 @@
-"""Shared fixtures: one local Spark session, and one `make demo` run whose named-query results
-the local and the cloud tests both check against."""
+"""Shared fixtures: one local Spark session, and one `make demo` output folder (three runs) whose
+named-query results the local and the cloud tests both check against."""
 
 from __future__ import annotations
 
@@ -41,15 +41,24 @@ def fixture_source(tmp_path_factory):
     return folder
 
 
+# The demo's three runs into one output folder: good, a failing gate, good again.
+DEMO_GATES = ([], ["--gate", "MAX_QUARANTINE_RATE=0.0001"], [])
+
+
 @pytest.fixture(scope="session")
 def demo_run(fixture_source, tmp_path_factory):
+    """`make demo` three times into one output folder, the second run failing a gate: the tables are the
+    last run's, the run history holds all three runs."""
     output = str(tmp_path_factory.mktemp("local"))
-    result = subprocess.run(
-        [sys.executable, "-m", "local_pipeline", "demo", "--source", fixture_source, "--output", output],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return {"output": output, "stdout": result.stdout, "expected_rows": oracle.tracks(fixture_source)}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-m", "local_pipeline", "demo", "--source", fixture_source, "--output", output, *gates],
+            cwd=ROOT, capture_output=True, text=True, timeout=600,
+        )
+        for gates in DEMO_GATES
+    ]
+    assert [r.returncode for r in runs] == [0, 1, 0], "\n".join(r.stdout + r.stderr for r in runs)
+    return {"output": output, "stdout": runs[-1].stdout, "runs": runs, "expected_rows": oracle.tracks(fixture_source)}
 
 
 @pytest.fixture(scope="session")

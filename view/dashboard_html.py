@@ -1,11 +1,13 @@
 """The offline twin of the QuickSight dashboard: one self-contained, interactive
 HTML page drawn from the named queries' results.
 
-Every chart is the insight of `view/insights.py` with the same id, drawn with
-Altair (Vega-Lite). The Vega, Vega-Lite and vega-embed JavaScript comes from
+One section per sheet of `view/insights.py` (its KPIs, then its grid); every
+chart is the insight with the same id, drawn with Altair (Vega-Lite) by
+`view/charts.py`. The Vega, Vega-Lite and vega-embed JavaScript comes from
 vl-convert's bundle and is inlined, so the page opens offline: no CDN, no
 fonts, no requests. The results may come from DuckDB (`make demo`) or Athena
-(the cloud command line); a result without an insight still gets its table.
+(the cloud command line); a result without an insight still gets its table,
+and a sheet none of whose queries ran (no run history yet) is left out.
 """
 
 from __future__ import annotations
@@ -14,19 +16,23 @@ import datetime as dt
 import functools
 import html
 import json
-from decimal import Decimal
 
-import altair as alt
 import vl_convert
 
+from etl.history import RUN_STATUSES, SUCCEEDED
 from sql.queries import QueryResult
-from view.insights import BAR, FILTER_CONTROLS, HISTOGRAM, INSIGHTS, KPI, LINE, PIE, SCATTER, TABLE, Insight
+from view.charts import VEGA_LITE_VERSION, chart, is_faceted
+from view.insights import FILTER_CONTROLS, INSIGHTS, KPI, OVERVIEW, SHEETS, TABLE, Insight, Sheet
 from view.tables import format_value
 
-ACCENT = "#1db954"
-SECOND = "#535bf2"
-# Vega-Lite as Altair writes it (v6.4.x): the bundle must speak the same version.
-VEGA_LITE_VERSION = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+RUN_SUMMARY_SHEET = OVERVIEW.sheet_id  # the run summary counts the tracks the run published
+OTHER_QUERIES_ID = "other-queries"
+# A data table shows at most this many rows (a year of hourly runs is thousands of gate rows); the page
+# says how many there are. Longer cells are cut, their whole text in the cell's tooltip.
+TABLE_ROW_CAP = 200
+CELL_TEXT_LIMIT = 160
+# A run's status (etl/history.py) gets its colour from a class named after it, in KPIs and tables.
+STATUS_COLUMN = "status"
 
 
 @functools.lru_cache(maxsize=1)
@@ -35,175 +41,163 @@ def javascript_bundle() -> str:
     return vl_convert.javascript_bundle(vl_version=VEGA_LITE_VERSION)
 
 
-def _json_value(value):
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return value
-
-
-# The bar chart's category axis: the row's label, numbered when a label repeats.
-BAR_LABEL = "_bar_label"
-
-
-def records(result: QueryResult) -> list[dict]:
-    return [{c: _json_value(v) for c, v in zip(result.columns, row)} for row in result.rows]
-
-
-def _tooltip(result: QueryResult, insight: Insight) -> list[alt.Tooltip]:
-    """Every column of the query's row, under the insight's labels where it has one."""
-    labels = {f.query_column: f.label for f in insight.fields}
-    tooltips = []
-    for index, column in enumerate(result.columns):
-        sample = next((row[index] for row in result.rows if row[index] is not None), None)
-        title = labels.get(column, column.replace("_", " "))
-        if isinstance(sample, (int, float, Decimal)) and not isinstance(sample, bool):
-            number_format = ",d" if isinstance(sample, int) else ",.1f"
-            tooltips.append(alt.Tooltip(column, type="quantitative", title=title, format=number_format))
-        else:
-            tooltips.append(alt.Tooltip(column, type="nominal", title=title))
-    return tooltips
-
-
-def chart(insight: Insight, result: QueryResult) -> alt.TopLevelMixin:
-    """The insight's chart over the query's rows, as wide as its section (KPIs and tables are HTML)."""
-    return _marks(insight, result).properties(
-        width="container", autosize=alt.AutoSizeParams(type="fit-x", contains="padding")
-    )
-
-
-def _marks(insight: Insight, result: QueryResult) -> alt.TopLevelMixin:
-    rows = records(result)
-    tooltip = _tooltip(result, insight)
-    data = alt.Data(values=rows)
-    base = alt.Chart(data)
-    if insight.chart == BAR:
-        (category,) = insight.dimensions
-        value = insight.measures[0]
-        # One bar per row: rows sharing a label (two artists of one name) would stack on one band otherwise.
-        seen: dict = {}
-        for row in rows:
-            label = str(row[category.query_column])
-            seen[label] = seen.get(label, 0) + 1
-            row[BAR_LABEL] = label if seen[label] == 1 else f"{label} ({seen[label]})"
-        bars = alt.Chart(alt.Data(values=rows)).mark_bar(color=ACCENT).encode(
-            y=alt.Y(BAR_LABEL, type="nominal", sort=None, title=None, axis=alt.Axis(labelLimit=170)),
-            x=alt.X(value.query_column, type="quantitative", title=value.label),
-            tooltip=tooltip,
-        )
-        if len(insight.measures) > 1:
-            # A second measure shades the bars: e.g. tracks per genre, coloured by their average popularity.
-            shade = insight.measures[1]
-            bars = bars.encode(color=alt.Color(shade.query_column, type="quantitative", title=shade.label,
-                                               scale=alt.Scale(scheme="greens")))
-        # A fixed height per bar (not a Vega-Lite step, which conflicts with the container width).
-        return bars.properties(height=18 * len(rows))
-    if insight.chart == LINE:
-        (year,) = insight.dimensions
-        x = alt.X(year.query_column, type="quantitative", title=year.label, axis=alt.Axis(format="d"))
-        layers = [
-            base.mark_line(point=True, color=colour).encode(
-                x=x, y=alt.Y(measure.query_column, type="quantitative", title=measure.label,
-                             axis=alt.Axis(titleColor=colour, orient=orient)), tooltip=tooltip)
-            for measure, colour, orient in zip(insight.measures, (ACCENT, SECOND), ("left", "right"))
-            # A measure with no value at all (no collaborations in the workshop layout, say) has no axis to draw.
-            if any(row[measure.query_column] is not None for row in rows)
-        ]
-        return alt.layer(*layers).resolve_scale(y="independent").properties(height=260)
-    if insight.chart == SCATTER:
-        x_field, y_field = insight.measures
-        return base.mark_circle(size=70, opacity=0.75, color=ACCENT).encode(
-            x=alt.X(x_field.query_column, type="quantitative", title=x_field.label,
-                    scale=alt.Scale(type="log") if insight.log_scale else alt.Undefined),
-            y=alt.Y(y_field.query_column, type="quantitative", title=y_field.label),
-            tooltip=tooltip,
-        ).properties(height=300)
-    if insight.chart == HISTOGRAM:
-        (value,) = insight.dimensions
-        count = insight.measures[0]
-        width = insight.bin_width
-        return base.transform_calculate(
-            band_to=f"datum.{value.query_column} + {width}",
-            band=f"datum.{value.query_column} + '–' + (datum.{value.query_column} + {width - 1})",
-        ).mark_bar(color=ACCENT, binSpacing=1).encode(
-            x=alt.X(value.query_column, type="quantitative", bin="binned", title=value.label,
-                    scale=alt.Scale(domain=[0, 100 + width])),
-            x2="band_to:Q",
-            y=alt.Y(count.query_column, type="quantitative", title=count.label),
-            tooltip=[alt.Tooltip("band:N", title=value.label), *tooltip[1:]],
-        ).properties(height=260)
-    if insight.chart == PIE:
-        (category,) = insight.dimensions
-        value = insight.measures[0]
-        return base.mark_arc(innerRadius=55).encode(
-            theta=alt.Theta(value.query_column, type="quantitative"),
-            color=alt.Color(category.query_column, type="nominal", title=category.label,
-                            scale=alt.Scale(domain=["explicit", "clean", "unknown"],
-                                            range=["#e4572e", ACCENT, "#b0b0b0"])),
-            tooltip=tooltip,
-        ).properties(height=260)
-    raise ValueError(f"{insight.insight_id}: no chart for kind {insight.chart!r}")
-
-
 def _text(value) -> str:
     return html.escape(format_value(value) if value is not None else "(none)")
 
 
-def data_table(result: QueryResult, *, open_: bool = False) -> str:
+def _status_class(value) -> str:
+    return f"status-{value}" if isinstance(value, str) and value in RUN_STATUSES else ""
+
+
+def _cell(column: str, value) -> str:
+    text = format_value(value) if value is not None else "(none)"
+    status = _status_class(value) if column == STATUS_COLUMN else ""
+    attributes = f' class="{status}"' if status else ""
+    if len(text) > CELL_TEXT_LIMIT:
+        attributes += f' title="{html.escape(text)}"'
+        text = text[:CELL_TEXT_LIMIT - 1] + "…"
+    return f"<td{attributes}>{html.escape(text)}</td>"
+
+
+def row_count(shown: int, total: int) -> str:
+    """How many rows a table holds, or which of them it shows: "3 rows", "first 200 of 4,512 rows"."""
+    noun = "row" if total == 1 else "rows"
+    return f"{total:,} {noun}" if shown == total else f"first {shown:,} of {total:,} {noun}"
+
+
+def data_table(result: QueryResult, *, open_: bool = False, limit: int | None = None) -> str:
+    """The result's rows as a table: the first `limit` (an insight's), at most TABLE_ROW_CAP."""
+    shown = result.rows[:min(limit or TABLE_ROW_CAP, TABLE_ROW_CAP)]
     head = "".join(f"<th>{html.escape(c)}</th>" for c in result.columns)
-    body = "".join("<tr>" + "".join(f"<td>{_text(v)}</td>" for v in row) + "</tr>" for row in result.rows)
+    body = "".join("<tr>" + "".join(_cell(c, v) for c, v in zip(result.columns, row)) + "</tr>" for row in shown)
     table = f'<div class="scroll"><table><tr>{head}</tr>{body}</table></div>'
+    said = html.escape(row_count(len(shown), len(result.rows)))
     if open_:
-        return table
-    return f"<details><summary>{len(result.rows)} rows</summary>{table}</details>"
+        return table + (f'<p class="rows">{said}</p>' if len(shown) < len(result.rows) else "")
+    return f"<details><summary>{said}</summary>{table}</details>"
 
 
-def _kpis(results: dict[str, QueryResult], summary: dict | None) -> str:
-    figures = []
-    for insight in (i for i in INSIGHTS if i.chart == KPI):
+def _utc_label(value) -> str:
+    if isinstance(value, dt.datetime):
+        utc = value if value.tzinfo is None else value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return f"{utc:%Y-%m-%d %H:%M:%S} UTC"
+    return format_value(value)
+
+
+def _run_summary_figures(summary: dict) -> list[tuple[str, str, object]]:
+    # A run that failed a gate published nothing (tracks/ keeps the previous run's), as its history record says;
+    # a summary written before runs had a status is a succeeded run's.
+    published = summary["output_rows"] if summary.get("status", SUCCEEDED) == SUCCEEDED else 0
+    return [
+        ("input_rows", "input rows", summary["input_rows"]),
+        ("tracks_published", "tracks published", published),
+        ("quarantined", "quarantined", summary["quarantined_rows"]),
+        ("duplicates_removed", "duplicates removed", summary["duplicate_rows_removed"]),
+        ("orphan_artist_rate", "orphan artist rate", f"{summary['orphans']['artist_rate']:.2%}"),
+        ("orphan_track_rate", "orphan track rate", f"{summary['orphans']['track_rate']:.2%}"),
+    ]
+
+
+def _kpis(sheet: Sheet, results: dict[str, QueryResult], summary: dict | None) -> str:
+    """The sheet's KPI strip: each KPI is its query's first row (for a `latest` one, the newest run)."""
+    figures, empty_texts, newest = [], [], ""
+    for insight in (i for i in INSIGHTS if i.chart == KPI and i.sheet == sheet.sheet_id):
         result = results.get(insight.query_id)
-        if result and result.rows:
-            (field,) = insight.measures
-            value = result.rows[0][result.columns.index(field.query_column)]
-            figures.append((insight.insight_id, insight.title, value))
-    if summary:
-        figures += [
-            ("input_rows", "input rows", summary["input_rows"]),
-            ("tracks_published", "tracks published", summary["output_rows"]),
-            ("quarantined", "quarantined", summary["quarantined_rows"]),
-            ("duplicates_removed", "duplicates removed", summary["duplicate_rows_removed"]),
-            ("orphan_artist_rate", "orphan artist rate", f"{summary['orphans']['artist_rate']:.2%}"),
-            ("orphan_track_rate", "orphan track rate", f"{summary['orphans']['track_rate']:.2%}"),
-        ]
+        if result is None:
+            continue
+        if not result.rows:
+            if insight.empty_text not in empty_texts:
+                empty_texts.append(insight.empty_text)
+            continue
+        (field,) = insight.measures
+        first_row = dict(zip(result.columns, result.rows[0]))
+        figures.append((insight.insight_id, insight.title, first_row[field.query_column]))
+        if insight.latest and not newest:
+            newest = (f"The newest run, {format_value(first_row[insight.latest.column])}, started "
+                      f"{_utc_label(first_row[insight.latest.by])}.")
+    if summary and sheet.sheet_id == RUN_SUMMARY_SHEET:
+        figures += _run_summary_figures(summary)
     cards = "".join(
-        f'<div class="kpi" id="{html.escape(kpi_id)}"><b>{_text(value)}</b><span>{html.escape(title)}</span></div>'
+        f'<div class="{" ".join(filter(None, ("kpi", _status_class(value))))}" id="{html.escape(kpi_id)}">'
+        f"<b>{_text(value)}</b><span>{html.escape(title)}</span></div>"
         for kpi_id, title, value in figures
     )
-    return f'<div class="kpis">{cards}</div>' if cards else ""
+    return ((f'<div class="kpis">{cards}</div>' if cards else "")
+            + (f'<p class="latest">{html.escape(newest)}</p>' if newest else "")
+            + "".join(f'<p class="empty">{html.escape(text)}</p>' for text in empty_texts))
 
 
 def _section(insight_id: str, width: str, title: str, description: str, body: str, note: str = "") -> str:
     note_html = f'<p class="note">In QuickSight: {html.escape(note)}</p>' if note else ""
-    return (f'<section id="{html.escape(insight_id)}" class="{width}"><h2>{html.escape(title)}</h2>'
+    return (f'<section id="{html.escape(insight_id)}" class="{width}"><h3>{html.escape(title)}</h3>'
             f"<p>{html.escape(description)}</p>{body}{note_html}</section>")
+
+
+def _insight_section(insight: Insight, result: QueryResult, specs: dict) -> str:
+    """The insight drawn from its result: its chart (spec into `specs`) and rows, its table, or its empty text."""
+    if not result.rows:
+        body = f'<p class="empty">{html.escape(insight.empty_text)}</p>'
+    elif insight.chart == TABLE:
+        body = data_table(result, open_=True, limit=insight.limit)
+    else:
+        specs[insight.insight_id] = chart(insight, result).to_dict()
+        # Small multiples have a fixed width: on a narrow screen they scroll rather than overflow.
+        kind = "chart panels" if is_faceted(insight) else "chart"
+        body = f'<div class="{kind}" id="chart-{html.escape(insight.insight_id)}"></div>{data_table(result)}'
+    return _section(insight.insight_id, insight.width, insight.title, insight.description, body, insight.differs)
+
+
+def _sheet(sheet_id: str, title: str, description: str, top: str, sections: list[str]) -> str:
+    grid = f'<div class="grid">{"".join(sections)}</div>' if sections else ""
+    return (f'<div class="sheet" id="sheet-{html.escape(sheet_id)}"><h2>{html.escape(title)}</h2>'
+            f'<p class="sub">{html.escape(description)}</p>{top}{grid}</div>')
+
+
+def _sheets(by_query: dict[str, QueryResult], summary: dict | None, specs: dict) -> list[tuple[str, str, str]]:
+    """(id, name, HTML) of each sheet with something to show: a sheet whose queries are all missing
+    (a warehouse without the run history) is left out."""
+    drawn = []
+    for sheet in SHEETS:
+        sections = [_insight_section(i, by_query[i.query_id], specs) for i in INSIGHTS
+                    if i.sheet == sheet.sheet_id and i.chart != KPI and i.query_id in by_query]
+        kpis = _kpis(sheet, by_query, summary)
+        if not kpis and not sections:
+            continue
+        filters = ", ".join(c.title.lower() for c in FILTER_CONTROLS if c.sheet == sheet.sheet_id)
+        description = sheet.description + (f" QuickSight adds filters: {filters}." if filters else "")
+        drawn.append((sheet.sheet_id, sheet.name, _sheet(sheet.sheet_id, sheet.title, description, kpis, sections)))
+    declared = {i.query_id for i in INSIGHTS}
+    others = [_section(r.query.query_id, "full", r.query.title, r.query.description, data_table(r, open_=True))
+              for r in by_query.values() if r.query.query_id not in declared]
+    if others:
+        drawn.append((OTHER_QUERIES_ID, "Other queries", _sheet(
+            OTHER_QUERIES_ID, "Other named queries", "Results no insight of view/insights.py draws: their rows.",
+            "", others)))
+    return drawn
 
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:20px;background:#f6f6f6;color:#191414}
 h1{margin:0 0 4px;font-size:24px}.sub{color:#555;margin:0 0 16px;font-size:14px}
+nav{margin:0 0 18px;font-size:14px}nav a{margin-right:14px;color:#0b6b2e}
+.sheet{margin:0 0 32px}.sheet>h2{font-size:21px;margin:0 0 2px;padding-top:8px;border-top:3px solid #1db954}
 .kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(150px,1fr));gap:10px;margin-bottom:16px}
 .kpi{background:#fff;border:1px solid #e3e3e3;border-radius:8px;padding:10px 14px}
 .kpi b{display:block;font-size:22px}.kpi span{font-size:12px;color:#555}
+.kpi.status-succeeded{border-left:5px solid #1a7f37}.kpi.status-succeeded b,td.status-succeeded{color:#1a7f37}
+.kpi.status-gate_failed{border-left:5px solid #d97706}.kpi.status-gate_failed b,td.status-gate_failed{color:#b45309}
+.kpi.status-error{border-left:5px solid #c62828}.kpi.status-error b,td.status-error{color:#c62828}
+td[class^=status-]{font-weight:600}
+.sheet>p.latest{margin:-8px 0 16px;font-size:13px;color:#555}
+.sheet>p.empty{background:#fff;border:1px dashed #ccc;border-radius:8px;padding:10px 14px;color:#555}
 .grid{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:16px}
 .grid section.full{grid-column:1/-1}
 @media (max-width:900px){.grid{grid-template-columns:minmax(0,1fr)}}
 section{background:#fff;border:1px solid #e3e3e3;border-radius:8px;padding:14px;min-width:0}
-section h2{font-size:17px;margin:0 0 2px}section p{margin:0 0 10px;color:#555;font-size:13px}
-section p.note{margin:8px 0 0;font-size:12px;color:#777}
-.chart{width:100%}
+section h3{font-size:17px;margin:0 0 2px}section p{margin:0 0 10px;color:#555;font-size:13px}
+section p.note{margin:8px 0 0;font-size:12px;color:#777}section p.rows{margin:6px 0 0;font-size:12px}
+section p.empty{padding:18px 0;color:#777;font-style:italic}
+.chart{width:100%}.chart.panels{overflow-x:auto}
 .scroll{overflow-x:auto}
 table{border-collapse:collapse;font-size:12px;margin-top:6px;width:100%}
 td,th{border-bottom:1px solid #eee;padding:3px 8px;text-align:left;white-space:nowrap}
@@ -222,27 +216,11 @@ for (const [id, spec] of Object.entries(JSON.parse(document.getElementById("char
 
 def render(results: list[QueryResult], summary: dict | None) -> str:
     by_query = {r.query.query_id: r for r in results}
-    sections, specs, drawn = [], {}, set()
-    for insight in INSIGHTS:
-        result = by_query.get(insight.query_id)
-        if insight.chart == KPI or result is None:
-            continue
-        drawn.add(insight.query_id)
-        if insight.chart == TABLE:
-            body = data_table(result, open_=True)
-        elif not result.rows:
-            body = '<p class="empty">No rows.</p>'
-        else:
-            specs[insight.insight_id] = chart(insight, result).to_dict()
-            body = f'<div class="chart" id="chart-{html.escape(insight.insight_id)}"></div>{data_table(result)}'
-        sections.append(_section(insight.insight_id, insight.width, insight.title, insight.description, body,
-                                 insight.differs))
-    for result in results:
-        if result.query.query_id not in drawn and result.query.query_id not in {i.query_id for i in INSIGHTS}:
-            sections.append(_section(result.query.query_id, "full", result.query.title, result.query.description,
-                                     data_table(result, open_=True)))
+    specs: dict = {}
+    sheets = _sheets(by_query, summary, specs)
+    links = "".join(f'<a href="#sheet-{html.escape(sheet_id)}">{html.escape(name)}</a>' for sheet_id, name, _ in sheets)
+    nav = f"<nav>{links}</nav>" if len(sheets) > 1 else ""
     accounting = html.escape(summary["accounting"]) if summary else ""
-    filters = ", ".join(title.lower() for _, title, _ in FILTER_CONTROLS)
     # "</" cannot end the script early inside a JSON string.
     spec_json = json.dumps(specs, separators=(",", ":")).replace("</", "<\\/")
     return (
@@ -252,8 +230,8 @@ def render(results: list[QueryResult], summary: dict | None) -> str:
         f"<style>{STYLE}</style><script>{javascript_bundle()}</script></head><body>"
         "<h1>Spotify 2023 — pipeline dashboard</h1>"
         '<p class="sub">The offline twin of the QuickSight dashboard: the same insights, drawn from the Athena '
-        f"named queries' results (QuickSight adds filters: {html.escape(filters)}). {accounting}</p>"
-        f'{_kpis(by_query, summary)}<div class="grid">{"".join(sections)}</div>'
+        f"named queries' results. {accounting}</p>"
+        f'{nav}{"".join(html_text for _, _, html_text in sheets)}'
         f'<script type="application/json" id="chart-specs">{spec_json}</script>'
         f"<script>{EMBED}</script></body></html>\n"
     )

@@ -2,7 +2,7 @@
 
 Both dashboards are generated from this list: the QuickSight analysis and
 dashboard (`stacks/quicksight_dashboard.py` turns it into a Definition over the
-tracks dataset) and the offline HTML twin (`view/dashboard_html.py` draws the
+tracks dataset and the run history's) and the offline HTML twin (`view/dashboard_html.py` draws the
 same insights from the named queries' results). Each insight names the query
 in `sql/athena/` that computes its numbers; each field names both the dataset
 column QuickSight aggregates and the query's result column holding the same
@@ -11,87 +11,27 @@ values, so the two dashboards cannot drift apart silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-# Chart kinds, as both dashboards draw them.
-KPI, BAR, LINE, SCATTER, TABLE, HISTOGRAM, PIE = "kpi", "bar", "line", "scatter", "table", "histogram", "pie"
-CHART_KINDS = (KPI, BAR, LINE, SCATTER, TABLE, HISTOGRAM, PIE)
-# QuickSight's grid is 36 columns wide; the offline page uses the same spans.
-GRID_COLUMNS = 36
-SPANS = {"quarter": 9, "half": 18, "full": 36}
-AGGREGATIONS = ("SUM", "AVERAGE", "MIN", "MAX", "COUNT", "DISTINCT_COUNT")
-
-
-@dataclass(frozen=True)
-class Field:
-    """One field of a visual.
-
-    column: the dataset column (or a calculated field below) QuickSight reads.
-    query_column: the named query's result column with the same values.
-    aggregation: how QuickSight aggregates a measure (None: a dimension, or a
-    table's / histogram's raw value).
-    date_granularity: a date dimension shown per YEAR (the query shows the year).
-    """
-
-    field_id: str
-    column: str
-    query_column: str
-    label: str
-    aggregation: str | None = None
-    date_granularity: str | None = None
-
-
-@dataclass(frozen=True)
-class CalculatedField:
-    """A column QuickSight computes from the dataset (an expression in its own language)."""
-
-    name: str
-    expression: str
-    column_type: str  # the type QuickSight gives the result: STRING, INTEGER, DECIMAL, DATETIME
-
-
-@dataclass(frozen=True)
-class AtLeast:
-    """Keep only groups whose aggregated column reaches a minimum (the query's HAVING)."""
-
-    column: str
-    aggregation: str
-    minimum: int
-
-
-@dataclass(frozen=True)
-class Insight:
-    insight_id: str
-    title: str
-    description: str
-    chart: str
-    query_id: str
-    dimensions: tuple[Field, ...] = ()
-    measures: tuple[Field, ...] = ()
-    # The field the visual sorts by (a dimension or a measure of this insight) and its direction.
-    sort_field: str | None = None
-    sort_descending: bool = True
-    # How many categories (bars, points, rows) the visual shows; the query's LIMIT.
-    limit: int | None = None
-    # Columns whose nulls the query excludes; QuickSight gets the same visual filter.
-    non_null: tuple[str, ...] = ()
-    at_least: AtLeast | None = None
-    bin_width: int | None = None  # histogram
-    log_scale: bool = False  # scatter: the first measure (x) spans orders of magnitude
-    width: str = "half"
-    height: int = 10  # QuickSight grid rows
-    # Where the QuickSight visual deliberately differs from its named query, said plainly.
-    differs: str = ""
-    # False: drawn offline only, over a column QuickSight cannot read (arrays); `differs` says why.
-    in_quicksight: bool = True
-
-    @property
-    def fields(self) -> tuple[Field, ...]:
-        return self.dimensions + self.measures
-
-    @property
-    def column_span(self) -> int:
-        return SPANS[self.width]
+from view.insight_model import (  # noqa: F401  (re-exported: the dashboards import the vocabulary from here)
+    AGGREGATIONS,
+    BAR,
+    CHART_KINDS,
+    GRID_COLUMNS,
+    HISTOGRAM,
+    KPI,
+    LINE,
+    PIE,
+    SCATTER,
+    SPANS,
+    TABLE,
+    AtLeast,
+    CalculatedField,
+    Field,
+    FilterControl,
+    Insight,
+    Latest,
+    Sheet,
+)
+from view.health_insights import HEALTH, HEALTH_FILTER_CONTROLS, HEALTH_INSIGHTS
 
 
 def _kpi(insight_id: str, title: str, description: str, field: Field) -> Insight:
@@ -129,7 +69,7 @@ SAME_NAME = (
     "are one bar in QuickSight and two rows in the query."
 )
 
-INSIGHTS: tuple[Insight, ...] = (
+TRACKS_INSIGHTS: tuple[Insight, ...] = (
     _kpi("kpi_tracks", "Tracks", "Tracks in the warehouse.", Field("tracks", "track_id", "tracks", "Tracks", "COUNT")),
     _kpi("kpi_artists", "Artists", "Distinct artists credited on a track.",
          Field("artists", "artist_id", "artists", "Artists", "DISTINCT_COUNT")),
@@ -332,11 +272,17 @@ INSIGHTS: tuple[Insight, ...] = (
     ),
 )
 
+OVERVIEW = Sheet("overview", "Spotify tracks", "Spotify 2023: tracks, artists, albums",
+                 "What the warehouse's tracks table holds.")
+INSIGHTS = TRACKS_INSIGHTS + HEALTH_INSIGHTS
+SHEETS = (OVERVIEW, HEALTH)
+
 # Sheet-wide filter controls (QuickSight only: the offline page shows fixed query results).
 FILTER_CONTROLS = (
-    ("release_date_range", "Release date", "release_date"),
-    ("genre", "Genre", "genre"),
-    ("explicit", "Explicit", EXPLICIT_LABEL.name),
+    FilterControl("release_date_range", "Release date", "release_date", "tracks", OVERVIEW.sheet_id),
+    FilterControl("genre", "Genre", "genre", "tracks", OVERVIEW.sheet_id),
+    FilterControl("explicit", "Explicit", EXPLICIT_LABEL.name, "tracks", OVERVIEW.sheet_id),
+    *HEALTH_FILTER_CONTROLS,
 )
 
 

@@ -117,7 +117,7 @@ def test_docs_participant_policy_md_shows_exactly_this_policy():
 # Every AWS call the participant's commands make (smoke, the instructor's, also uses the tagging API and
 # KMS). Read from the source, so a new call without its permission fails here even where a test stubs it.
 S3_ACTIONS = {"get_object": "s3:GetObject", "upload_file": "s3:PutObject", "delete_object": "s3:DeleteObject",
-              "list_objects_v2": "s3:ListBucket"}
+              "list_objects_v2": "s3:ListBucket", "download_file": "s3:GetObject"}
 CALL = re.compile(r"\b(glue|athena|s3|cloudformation|secretsmanager)\.(?:get_paginator\(\"(\w+)\"|(\w+)\()")
 
 

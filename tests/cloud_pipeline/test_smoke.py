@@ -66,6 +66,22 @@ def test_row_order_count_and_columns_must_match():
         "columns differ: Athena ['genre', 'tracks'], local ['genre', 'artists']")
 
 
+def test_history_queries_compare_what_a_run_measured_not_when_or_where_it_ran():
+    columns = ["started_at", "run_id", "status", "role", "file", "quarantine_rate"]
+    athena = result("pipeline_quarantine_rates", columns, [
+        (dt.datetime(2026, 12, 5, 9, 30), "20261205T093000Z-aaaa0000", "succeeded", "albums",
+         "s3://bucket/staging/albums.csv", 0.008104)])
+    local = result("pipeline_quarantine_rates", columns, [
+        (dt.datetime(2026, 12, 5, 9, 2), "20261205T090200Z-bbbb1111", "succeeded", "albums",
+         "/tmp/smoke-local-x/staging/albums.csv", 0.008104)])
+    assert compare(athena, local).passed
+    local.rows[0] = (*local.rows[0][:2], "gate_failed", *local.rows[0][3:])
+    assert compare(athena, local).difference == "row 1 column status: Athena 'succeeded', local 'gate_failed'"
+    # Elsewhere a column of that name is compared like any other.
+    genres = result("genre_analysis", ["file"], [("a",)])
+    assert not compare(genres, result("genre_analysis", ["file"], [("b",)])).passed
+
+
 def test_a_null_is_not_a_zero_or_an_empty_string():
     assert normalize(None) != normalize(0)
     assert normalize(None) != normalize("")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 
 import boto3
 
+from etl.history import RUNS_TABLE
 from tests.cloud_pipeline.conftest import REGION, Participant, deploy, run_cli
 
 SUMMARY = {"run_id": "20261122T010203Z-abcdef12", "status": "succeeded",
@@ -31,7 +34,8 @@ def test_status_reports_stack_workflow_job_crawler_table_and_summary(aws, capsys
     assert f"job       alice-spotify-etl  SUCCEEDED  123 s, n/a DPU-s  ({job_run_id})" in lines
     assert "crawler   alice-spotify-tracks  READY, last crawl none" in lines
     assert "table     alice_spotify.tracks  3 partitions" in lines
-    assert lines[-1] == "summary   4437 input = 4380 output + 12 quarantined + 45 duplicates"
+    assert lines[-2:] == ["summary   4437 input = 4380 output + 12 quarantined + 45 duplicates",
+                          "history   no run recorded yet"]
 
 
 def test_status_json_before_the_first_run(aws, capsys):
@@ -45,3 +49,40 @@ def test_status_json_before_the_first_run(aws, capsys):
     assert report["last_job_run"] is None
     assert report["table"] == {"name": "alice_spotify.tracks", "partitions": 0}
     assert report["run_summary"] is None
+    assert report["recent_runs"] == []
+
+
+def upload_history(outputs: dict, warehouse: str) -> list[str]:
+    """The run history a real run wrote (the shared demo's three runs), as the job leaves it in the bucket."""
+    s3 = boto3.client("s3", region_name=REGION)
+    keys = []
+    for folder, _, files in os.walk(os.path.join(warehouse, RUNS_TABLE)):
+        for name in files:
+            if name.endswith(".parquet"):
+                key = os.path.relpath(os.path.join(folder, name), warehouse).replace(os.sep, "/")
+                s3.upload_file(os.path.join(folder, name), outputs["WarehouseBucket"], key)
+                keys.append(key)
+    return sorted(keys)
+
+
+def test_status_shows_the_newest_runs_from_the_history(aws, demo_run, capsys):
+    outputs = deploy("alice")
+    keys = upload_history(outputs, os.path.join(demo_run["output"], "warehouse"))
+    alice = Participant("alice")
+    # The newest five records (the demo folder holds three runs, or four after a rerun test), newest first.
+    assert run_cli(["status", "--prefix", "alice", "--region", REGION, "--json"], participant=alice) == 0
+    runs = json.loads(capsys.readouterr().out)["recent_runs"]
+    assert [r["run_id"] + ".parquet" for r in runs] == sorted(
+        (key.rsplit("/", 1)[-1] for key in keys), reverse=True)[:5]
+    statuses = {r["run_id"]: r["status"] for r in runs}
+    first, failed, last = (re.search(r"run history: run (\S+) recorded", r.stdout).group(1) for r in demo_run["runs"])
+    assert (statuses[first], statuses[failed], statuses[last]) == ("succeeded", "gate_failed", "succeeded")
+
+    assert run_cli(["status", "--prefix", "alice", "--region", REGION], participant=alice) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = lines.index(f"history   the newest {len(runs)} runs, newest first:")
+    failed_line = next(i for i, line in enumerate(lines) if line.endswith(f"({failed})"))
+    assert failed_line > start
+    assert f" UTC  gate_failed {0:>9} published " in lines[failed_line]
+    assert lines[failed_line + 1].startswith(
+        "    failed gate(s) max_quarantine_rate: data-quality gate max_quarantine_rate failed: ")

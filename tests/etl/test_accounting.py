@@ -48,7 +48,7 @@ def test_gates_fail_with_gate_name_and_measured_value_and_publish_nothing(spark,
     assert "nothing was published" in message
     assert not os.path.exists(f"{config.target_path}/tracks")
     with open(f"{config.target_path}/run_summary.json", encoding="utf-8") as handle:
-        assert json.load(handle)["status"] == "failed"
+        assert json.load(handle)["status"] == "gate_failed"
 
 
 def test_orphan_and_output_gates(spark, tmp_path):

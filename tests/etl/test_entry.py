@@ -70,13 +70,17 @@ def test_glue_entry_point_through_a_fake_awsglue(spark, tmp_path, monkeypatch):
         "spotify_etl.py", "--JOB_NAME", "spotify-etl", "--SOURCE_PATH", str(tmp_path / "staging"),
         "--TARGET_PATH", str(tmp_path / "warehouse"), "--QUARANTINE_PATH", str(tmp_path / "quarantine"),
         "--job-bookmark-option", "job-bookmark-enable", "--MAX_QUARANTINE_RATE", "0.5",
-        "--MAX_ORPHAN_ARTIST_RATE", "0.5", "--MAX_ORPHAN_TRACK_RATE", "0.5",
+        "--MAX_ORPHAN_ARTIST_RATE", "0.5", "--MAX_ORPHAN_TRACK_RATE", "0.5", "--JOB_RUN_ID", "jr_0123abcd",
     ]
     assert main(argv) == 0
     assert [c[0] for c in calls] == ["init", "commit"]
     assert calls[0][1] == "spotify-etl"
     assert calls[0][2]["MAX_QUARANTINE_RATE"] == "0.5"
     assert read_tracks(spark, str(tmp_path / "warehouse")) == EXPECTED_TRACKS
+    # Glue's own run id goes into the run history, beside the job's.
+    (record,) = spark.read.parquet(str(tmp_path / "warehouse" / "pipeline_runs")).collect()
+    assert (record["glue_job_run_id"], record["job_name"], record["status"]) == ("jr_0123abcd", "spotify-etl",
+                                                                                "succeeded")
 
 
 def test_missing_java_is_a_clear_message_not_a_traceback(tmp_path):

@@ -34,6 +34,12 @@ def role_statements(template: dict, sid_marker: str) -> list[dict]:
     return [s for pid, s in statements(template) if pid in owners]
 
 
+def warehouse_id(template: dict) -> str:
+    (logical_id,) = [k for k, v in resources(template, "AWS::S3::Bucket").items()
+                     if v["Properties"].get("LoggingConfiguration", {}).get("LogFilePrefix") == "warehouse/"]
+    return logical_id
+
+
 def data_bucket_ids(template: dict) -> set[str]:
     return {
         k for k, v in resources(template, "AWS::S3::Bucket").items() if "KMSMasterKeyID" in json.dumps(v["Properties"])
@@ -77,10 +83,18 @@ def test_glue_job_role_is_scoped_to_its_prefixes(default_app):
     # S3A (Glue 5.1's connector) needs each directory as `dir`, `dir/` and `dir/*`; no EMRFS `_$folder$`.
     assert sorted(r["Fn::Join"][1][-1] for r in by_sid["ReadStagedCsv"]["Resource"]) == [
         "/staging", "/staging/", "/staging/*"]
-    suffixes = [r["Fn::Join"][1][-1] for r in by_sid["WriteWarehouseTablesAndQuarantine"]["Resource"]]
+    warehouse = by_sid["WriteWarehouseTablesAndQuarantine"]
+    assert {r["Fn::Join"][1][0]["Fn::GetAtt"][0] for r in warehouse["Resource"]} == {warehouse_id(template)}
+    suffixes = [r["Fn::Join"][1][-1] for r in warehouse["Resource"]]
+    # The run history's three tables (etl/history.py) are written like tracks/: directories, through S3A.
     assert sorted(suffixes) == sorted(
-        ["/tracks", "/tracks/", "/tracks/*", "/quarantine", "/quarantine/", "/quarantine/*", "/run_summary.json"]
+        ["/tracks", "/tracks/", "/tracks/*", "/quarantine", "/quarantine/", "/quarantine/*", "/run_summary.json",
+         "/pipeline_runs", "/pipeline_runs/", "/pipeline_runs/*",
+         "/pipeline_run_files", "/pipeline_run_files/", "/pipeline_run_files/*",
+         "/pipeline_run_gates", "/pipeline_run_gates/", "/pipeline_run_gates/*"]
     )
+    assert sorted(as_list(warehouse["Action"])) == [
+        "s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"]
     assert by_sid["ListWarehouseMultipartUploads"]["Action"] == "s3:ListBucketMultipartUploads"
     assert by_sid["ReadOwnScript"]["Action"] == "s3:GetObject"
     assert "<asset-hash>.py" in normalized(by_sid["ReadOwnScript"]["Resource"])
@@ -125,7 +139,7 @@ def test_catalog_access_is_limited_to_the_own_database(full_app):
 
 def test_quicksight_role_reads_catalog_partitions_results_and_keys(full_app):
     template = full_app.template_json("pipeline")
-    by_sid = {s.get("Sid"): s for s in role_statements(template, "ReadTracksTableAndPartitions")}
+    by_sid = {s.get("Sid"): s for s in role_statements(template, "ReadOwnDatabaseTablesAndPartitions")}
     actions = {a for s in by_sid.values() for a in as_list(s["Action"])}
     assert {"glue:GetPartitions", "glue:BatchGetPartition", "glue:GetTable", "glue:GetDatabase", "glue:GetDatabases",
             "athena:StartQueryExecution", "s3:PutObject", "kms:Decrypt", "kms:GenerateDataKey"} <= actions
@@ -133,6 +147,25 @@ def test_quicksight_role_reads_catalog_partitions_results_and_keys(full_app):
     assert by_sid["ListCatalogsAndWorkGroups"] == {
         "Action": ["athena:ListDataCatalogs", "athena:ListWorkGroups"], "Effect": "Allow", "Resource": "*",
         "Sid": "ListCatalogsAndWorkGroups"}
+
+
+def test_quicksight_role_reads_the_tracks_and_run_history_parquet_only(full_app):
+    template = full_app.template_json("pipeline")
+    statements_ = role_statements(template, "ReadOwnDatabaseTablesAndPartitions")
+    by_sid = {s.get("Sid"): s for s in statements_}
+    for sid, suffixes in (("ReadTracksParquet", ["/tracks/*"]),
+                          ("ReadRunHistoryParquet", ["/pipeline_runs/*", "/pipeline_run_files/*",
+                                                     "/pipeline_run_gates/*"])):
+        resources_ = as_list(by_sid[sid]["Resource"])
+        assert by_sid[sid]["Action"] == "s3:GetObject", sid
+        assert sorted(r["Fn::Join"][1][-1] for r in resources_) == sorted(suffixes)
+        assert {r["Fn::Join"][1][0]["Fn::GetAtt"][0] for r in resources_} == {warehouse_id(template)}
+    # Nothing else of the warehouse: no other object read, and no write at all.
+    warehouse_objects = [(s.get("Sid"), a) for s in statements_ for r in as_list(s["Resource"])
+                         for a in as_list(s["Action"]) if warehouse_id(template) in json.dumps(r)
+                         and "Fn::Join" in json.dumps(r)]
+    assert sorted(warehouse_objects) == [("ReadRunHistoryParquet", "s3:GetObject")] * 3 + [
+        ("ReadTracksParquet", "s3:GetObject")]
 
 
 def test_cdk_nag_is_active_and_fails_on_a_new_finding(tmp_path, monkeypatch):

@@ -31,6 +31,7 @@ PHYSICAL_NAME = {
     "AWS::CloudWatch::Alarm": ("AlarmName",),
     "AWS::CloudWatch::Dashboard": ("DashboardName",),
     "AWS::Glue::Database": ("DatabaseInput", "Name"),
+    "AWS::Glue::Table": ("TableInput", "Name"),
     "AWS::Glue::Job": ("Name",),
     "AWS::Glue::Crawler": ("Name",),
     "AWS::Glue::Workflow": ("Name",),
@@ -45,6 +46,9 @@ PHYSICAL_NAME = {
     "AWS::QuickSight::Theme": ("ThemeId",),
     "AWS::SSM::Parameter": ("Name",),
 }
+# Types named inside a parent (the property holding the parent's name): a table is unique only within its
+# database, so its physical name is "<database>.<table>".
+NAMED_WITHIN = {"AWS::Glue::Table": ("DatabaseName",)}
 # Types whose physical id is always generated (or scoped to a parent that is), so they cannot collide.
 UNNAMED = {
     "AWS::CDK::Metadata", "AWS::KMS::Key", "AWS::S3::BucketPolicy", "AWS::IAM::Policy", "AWS::SQS::QueuePolicy",
@@ -52,6 +56,7 @@ UNNAMED = {
     "Custom::CDKBucketDeployment", "Custom::S3AutoDeleteObjects", "Custom::S3BucketNotifications",
 }
 RETAINING = {"Retain", "RetainExceptOnCreate", "Snapshot"}
+
 
 def _has_resource_reference(value, logical_ids: set[str]) -> bool:
     """Whether a name is built from another resource's generated name or from the stack's unique id."""
@@ -70,6 +75,12 @@ def _has_resource_reference(value, logical_ids: set[str]) -> bool:
     return any(_has_resource_reference(v, logical_ids) for v in value.values())
 
 
+def _property(properties: dict, path: tuple[str, ...]):
+    for key in path:
+        properties = properties.get(key) if isinstance(properties, dict) else None
+    return properties
+
+
 def physical_names(app) -> list[dict]:
     """One row per resource of every stack: type, logical id, rendered fixed name (None: generated), retained."""
     templates = {stack.stack_name: app.templates[short].to_json() for short, stack in app.stacks.items()}
@@ -81,9 +92,10 @@ def physical_names(app) -> list[dict]:
             kind = resource["Type"]
             assert kind in PHYSICAL_NAME or kind in UNNAMED, (
                 f"{stack_name}/{logical_id}: classify {kind} in PHYSICAL_NAME or UNNAMED of {__file__}")
-            declared = resource.get("Properties", {})
-            for key in PHYSICAL_NAME.get(kind, ("<unnamed>",)):
-                declared = declared.get(key) if isinstance(declared, dict) else None
+            properties = resource.get("Properties", {})
+            declared = _property(properties, PHYSICAL_NAME.get(kind, ("<unnamed>",)))
+            if kind in NAMED_WITHIN and declared is not None:
+                declared = {"Fn::Join": [".", [_property(properties, NAMED_WITHIN[kind]), declared]]}
             fixed = declared is not None and not _has_resource_reference(declared, set(resources))
             rows.append({
                 "stack": stack_name, "logical_id": logical_id, "type": kind,

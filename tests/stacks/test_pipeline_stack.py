@@ -6,10 +6,18 @@ import json
 
 from aws_cdk.assertions import Match
 
+import pytest
+from pyspark.sql import types as T
+
+from cloud_pipeline.stack import REQUIRED_OUTPUTS
+from etl.history import HISTORY_TABLES
 from sql.queries import load_named_queries
-from stacks.quicksight import TRACKS_INPUT_COLUMNS
+from stacks.dataset_columns import TRACKS_INPUT_COLUMNS
+from stacks.run_history import glue_columns
 from tests.stacks.conftest import QUICKSIGHT_USER
 from tests.stacks.support.synth import resources
+
+HISTORY_TABLE_NAMES = ["pipeline_runs", "pipeline_run_files", "pipeline_run_gates"]
 
 
 def buckets(template: dict) -> dict:
@@ -142,6 +150,66 @@ def test_crawler_catalogs_the_tracks_prefix_into_a_stable_table(default_app):
     assert database["DatabaseInput"]["Name"] == "spotify_spotify"
 
 
+def test_run_history_tables_are_declared_from_the_etl_schemas_with_projected_days(default_app):
+    """Declared, not crawled (a failed run's day must be queryable): columns in etl.history's order and types,
+    Parquet at <warehouse>/<table>/, run_date partitions projected from the table's parameters."""
+    template = default_app.template_json("pipeline")
+    ids = data_bucket_ids(template)
+    database_id = next(iter(resources(template, "AWS::Glue::Database")))
+    tables = {t["Properties"]["TableInput"]["Name"]: t for t in resources(template, "AWS::Glue::Table").values()}
+    assert list(tables) == HISTORY_TABLE_NAMES == list(HISTORY_TABLES)
+    spark_to_glue = {"string": "string", "timestamp": "timestamp", "double": "double", "bigint": "bigint",
+                     "boolean": "boolean"}
+    for name, table in tables.items():
+        assert table["DependsOn"] == [database_id]
+        assert "DeletionPolicy" not in table  # deleted with the stack: it holds no data, the files stay in S3
+        assert table["Properties"]["DatabaseName"] == "spotify_spotify"
+        assert table["Properties"]["CatalogId"] == {"Ref": "AWS::AccountId"}
+        table_input = table["Properties"]["TableInput"]
+        assert table_input["TableType"] == "EXTERNAL_TABLE"
+        assert table_input["PartitionKeys"] == [
+            {"Name": "run_date", "Type": "string", "Comment": "The UTC day the run started (yyyy-MM-dd)"}]
+        assert table_input["Parameters"] == {
+            "classification": "parquet",
+            "projection.enabled": "true",
+            "projection.run_date.type": "date",
+            "projection.run_date.format": "yyyy-MM-dd",
+            "projection.run_date.range": "2026-12-01,NOW",
+            "projection.run_date.interval": "1",
+            "projection.run_date.interval.unit": "DAYS",
+        }
+        descriptor = table_input["StorageDescriptor"]
+        assert [(c["Name"], c["Type"]) for c in descriptor["Columns"]] == [
+            (f.name, spark_to_glue[f.dataType.simpleString()]) for f in HISTORY_TABLES[name].fields]
+        assert descriptor["Location"] == {"Fn::Join": ["", ["s3://", {"Ref": ids["warehouse"]}, f"/{name}/"]]}
+        assert (descriptor["InputFormat"], descriptor["OutputFormat"], descriptor["SerdeInfo"]) == (
+            "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+            "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+            {"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
+        )
+    gates = tables["pipeline_run_gates"]["Properties"]["TableInput"]["StorageDescriptor"]["Columns"]
+    assert [(c["Name"], c["Type"]) for c in gates] == [
+        ("run_id", "string"), ("started_at", "timestamp"), ("status", "string"), ("gate", "string"),
+        ("threshold", "double"), ("measured", "double"), ("passed", "boolean"), ("message", "string")]
+    # The crawler stays on tracks/: it never sees, let alone rewrites, the declared tables.
+    crawler = next(iter(resources(template, "AWS::Glue::Crawler").values()))["Properties"]
+    assert [t["Path"]["Fn::Join"][1][-1] for t in crawler["Targets"]["S3Targets"]] == ["/tracks/"]
+
+
+def test_a_history_column_of_a_type_the_catalog_cannot_declare_stops_synth():
+    schema = T.StructType([T.StructField("run_id", T.StringType()), T.StructField("tags", T.ArrayType(T.StringType()))])
+    with pytest.raises(ValueError, match=r"^etl/history\.py: column 'tags' has the Spark type 'array<string>'"):
+        glue_columns(schema)
+    assert glue_columns(T.StructType([T.StructField("rows", T.LongType())])) == [("rows", "bigint")]
+
+
+def test_outputs_name_the_run_history_tables_beside_the_ones_make_cloud_needs(default_app):
+    outputs = default_app.template_json("pipeline")["Outputs"]
+    assert set(REQUIRED_OUTPUTS) < set(outputs)
+    assert outputs["RunHistoryTables"]["Value"] == (
+        "spotify_spotify.pipeline_runs,spotify_spotify.pipeline_run_files,spotify_spotify.pipeline_run_gates")
+
+
 def test_workflow_starts_the_job_and_crawls_after_success(default_app):
     template = default_app.template_json("pipeline")
     job_id = next(iter(resources(template, "AWS::Glue::Job")))
@@ -182,7 +250,7 @@ def test_named_queries_are_the_sql_files_verbatim(default_app):
                 for q in resources(template, "AWS::Athena::NamedQuery").values()}
     expected = {f"spotify: {q.title}": q.text for q in load_named_queries()}
     assert {name: props["QueryString"] for name, props in deployed.items()} == expected
-    assert len(expected) == 14
+    assert len(expected) == 17  # 14 over tracks, 3 over the run history (pipeline_*.sql)
     for props in deployed.values():
         assert props["Database"] == "spotify_spotify"
         assert props["WorkGroup"] == "spotify-spotify"
@@ -193,6 +261,12 @@ def test_quicksight_is_absent_without_a_principal(default_app):
     assert not [r for r in template["Resources"].values() if r["Type"].startswith("AWS::QuickSight::")]
 
 
+def quicksight_data_sets(template: dict) -> dict[str, dict]:
+    """DataSetId -> properties."""
+    data_sets = resources(template, "AWS::QuickSight::DataSet").values()
+    return {d["Properties"]["DataSetId"]: d["Properties"] for d in data_sets}
+
+
 def test_quicksight_data_source_and_dataset_with_a_principal(full_app):
     template = full_app.template_json("pipeline")
     source = next(iter(resources(template, "AWS::QuickSight::DataSource").values()))["Properties"]
@@ -201,12 +275,45 @@ def test_quicksight_data_source_and_dataset_with_a_principal(full_app):
     assert source["DataSourceParameters"]["AthenaParameters"]["WorkGroup"] == "alice-spotify"
     assert "Fn::GetAtt" in source["DataSourceParameters"]["AthenaParameters"]["RoleArn"]
     assert source["Permissions"][0]["Principal"] == QUICKSIGHT_USER
-    dataset = next(iter(resources(template, "AWS::QuickSight::DataSet").values()))["Properties"]
+    dataset = quicksight_data_sets(template)["alice-spotify-tracks"]
     table = dataset["PhysicalTableMap"]["tracks"]["RelationalTable"]
     assert (table["Schema"], table["Name"], table["Catalog"]) == ("alice_spotify", "tracks", "AwsDataCatalog")
     assert {c["Name"]: c["Type"] for c in table["InputColumns"]} == TRACKS_INPUT_COLUMNS
     assert "genres" not in TRACKS_INPUT_COLUMNS
     assert dataset["Permissions"][0]["Principal"] == QUICKSIGHT_USER
+
+
+def test_quicksight_reads_each_run_history_table_through_its_own_dataset(full_app):
+    template = full_app.template_json("pipeline")
+    source_id = next(iter(resources(template, "AWS::QuickSight::DataSource")))
+    data_sets = quicksight_data_sets(template)
+    assert list(data_sets) == ["alice-spotify-tracks", "alice-spotify-pipeline-runs",
+                               "alice-spotify-pipeline-run-files", "alice-spotify-pipeline-run-gates"]
+    quicksight_types = {"string": "STRING", "timestamp": "DATETIME", "bigint": "INTEGER", "double": "DECIMAL",
+                        "boolean": "BOOLEAN"}
+    glue_tables = {t["Properties"]["TableInput"]["Name"]: logical_id
+                   for logical_id, t in resources(template, "AWS::Glue::Table").items()}
+    depends_on = {r["Properties"]["DataSetId"]: r.get("DependsOn")
+                  for r in resources(template, "AWS::QuickSight::DataSet").values()}
+    for table_name in HISTORY_TABLE_NAMES:
+        data_set_id = f"alice-spotify-{table_name.replace('_', '-')}"
+        data_set = data_sets[data_set_id]
+        assert depends_on[data_set_id] == [glue_tables[table_name]]  # the table exists before its dataset
+        assert data_set["ImportMode"] == "DIRECT_QUERY"
+        assert data_set["Permissions"] == data_sets["alice-spotify-tracks"]["Permissions"]
+        ((key, physical),) = data_set["PhysicalTableMap"].items()
+        assert key == table_name.replace("_", "-")  # physical table keys allow no "_"
+        table = physical["RelationalTable"]
+        assert (table["Catalog"], table["Schema"], table["Name"]) == ("AwsDataCatalog", "alice_spotify", table_name)
+        assert table["DataSourceArn"] == {"Fn::GetAtt": [source_id, "Arn"]}
+        assert [(c["Name"], c["Type"]) for c in table["InputColumns"]] == [
+            (f.name, quicksight_types[f.dataType.simpleString()]) for f in HISTORY_TABLES[table_name].fields
+        ] + [("run_date", "STRING")]
+    gates = data_sets["alice-spotify-pipeline-run-gates"]["PhysicalTableMap"]["pipeline-run-gates"]["RelationalTable"]
+    assert [(c["Name"], c["Type"]) for c in gates["InputColumns"]] == [
+        ("run_id", "STRING"), ("started_at", "DATETIME"), ("status", "STRING"), ("gate", "STRING"),
+        ("threshold", "DECIMAL"), ("measured", "DECIMAL"), ("passed", "BOOLEAN"), ("message", "STRING"),
+        ("run_date", "STRING")]
 
 
 def test_quicksight_columns_follow_the_etl_contract():

@@ -16,8 +16,10 @@ import sqlglot
 
 from local_pipeline import athena
 from sql.queries import NamedQuery, QueryResult, load_named_queries
-from view import dashboard_html
-from view.dashboard_html import BAR_LABEL, records, write_dashboard
+from tests.view.support import chart_specs, history_results
+from view import charts, dashboard_html
+from view.charts import BAR_LABEL, records
+from view.dashboard_html import write_dashboard
 from view.insights import INSIGHTS, KPI, TABLE
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -35,11 +37,6 @@ def query_results(demo_run):
 def page(demo_run):
     with open(os.path.join(demo_run["output"], "dashboard.html"), encoding="utf-8") as handle:
         return handle.read()
-
-
-def chart_specs(page: str) -> dict:
-    match = re.search(r'<script type="application/json" id="chart-specs">(.*?)</script>', page, re.S)
-    return json.loads(match.group(1).replace("<\\/", "</"))
 
 
 def test_every_insight_names_a_query_and_its_result_columns():
@@ -64,12 +61,22 @@ def test_each_chart_draws_exactly_its_query_result(page, query_results, insight)
     assert [{k: v for k, v in row.items() if k != BAR_LABEL} for row in values] == json.loads(
         json.dumps(records(result)))
     assert len(result.rows) > 0
-    encoded = json.dumps(spec.get("encoding", {})) + json.dumps(spec.get("layer", []))
+    encodings = list(_encodings(spec))
+    encoded = json.dumps(encodings) + json.dumps(spec.get("facet", {}))
     for field in insight.fields:
         assert f'"field": "{field.query_column}"' in encoded, (insight.insight_id, field.query_column)
-    tooltip_fields = re.findall(r'"field": "([^"]+)"', json.dumps(
-        [layer.get("encoding", {}).get("tooltip") for layer in spec.get("layer", [spec])]))
+    tooltip_fields = re.findall(r'"field": "([^"]+)"', json.dumps([e.get("tooltip") for e in encodings]))
     assert set(result.columns) - {insight.dimensions[0].query_column} <= set(tooltip_fields), insight.insight_id
+
+
+def _encodings(spec: dict):
+    """The encoding of every view of a spec: single, layered, or faceted (a layer inside `spec`)."""
+    if "encoding" in spec:
+        yield spec["encoding"]
+    for layer in spec.get("layer", []):
+        yield from _encodings(layer)
+    if "spec" in spec:
+        yield from _encodings(spec["spec"])
 
 
 def test_rows_sharing_a_name_get_a_bar_each():
@@ -79,7 +86,7 @@ def test_rows_sharing_a_name_get_a_bar_each():
     query = next(q for q in load_named_queries() if q.query_id == top.query_id)
     result = QueryResult(query, ["artist_name", "rated_tracks", "avg_track_popularity", "max_track_popularity"],
                          [("Wild Cartel", 21, 57.2, 83), ("Neon", 4, 50.0, 60), ("Wild Cartel", 6, 49.5, 64)])
-    spec = dashboard_html.chart(top, result).to_dict()
+    spec = charts.chart(top, result).to_dict()
     assert [row[BAR_LABEL] for row in spec["data"]["values"]] == ["Wild Cartel", "Neon", "Wild Cartel (2)"]
     assert spec["encoding"]["y"]["field"] == BAR_LABEL
 
@@ -124,54 +131,84 @@ def test_results_fetched_elsewhere_render_too(tmp_path):
 
 
 def test_the_javascript_bundle_matches_altairs_vega_lite():
-    assert dashboard_html.VEGA_LITE_VERSION.startswith("6.")
+    assert charts.VEGA_LITE_VERSION.startswith("6.")
     assert "window.vegaEmbed" in dashboard_html.javascript_bundle()
 
 
-def test_in_headless_chromium_every_chart_renders_offline_with_tooltips(page, query_results, demo_run):
+HEALTH_CHARTS = ["chart-quarantine_rate_by_file", "chart-gate_values"]
+# The reader's clock is not UTC: the time axes and tooltips must still say the runs' UTC times.
+READER_TIME_ZONE = "America/New_York"
+CHARTS_RENDERED = ("document.querySelectorAll('.chart[data-rendered]').length"
+                   " === document.querySelectorAll('.chart').length")
+CHART_STATES = """elements => elements.map(e => ({
+    id: e.id, state: e.dataset.rendered, width: e.getBoundingClientRect().width,
+    marks: e.querySelectorAll('svg .role-mark > *').length}))"""
+TIME_AXIS_LABELS = "elements => elements.map(e => e.textContent)"
+
+
+def _rendered_charts(tab, path: str) -> list[dict]:
+    tab.goto(f"file://{path}")
+    tab.wait_for_function(CHARTS_RENDERED, timeout=30_000)
+    return tab.eval_on_selector_all(".chart", CHART_STATES)
+
+
+def _hover_tooltip(tab, selector: str) -> str:
+    tab.hover(selector)
+    tab.wait_for_selector("#vg-tooltip-element.visible", timeout=5_000)
+    return tab.inner_text("#vg-tooltip-element")
+
+
+def test_in_headless_chromium_every_chart_renders_offline_with_tooltips(page, query_results, demo_run, tmp_path):
+    """The demo's page, then hand-made run histories: one run (a dot per line, not an empty frame) and
+    three with a failed gate."""
     from playwright.sync_api import sync_playwright
 
     assert os.path.exists(CHROMIUM), "make test installs Chromium (apt-get) when none is on PATH"
     path = os.path.join(demo_run["output"], "dashboard.html")
+    one_run, several_runs = str(tmp_path / "one_run.html"), str(tmp_path / "several_runs.html")
+    write_dashboard(one_run, history_results(["succeeded"]), None)
+    write_dashboard(several_runs, history_results(["succeeded", "succeeded", "gate_failed"]), None)
     console, requests, page_errors = [], [], []
     with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
         browser = playwright.chromium.launch_persistent_context(
             profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS,
-            viewport={"width": 1366, "height": 900},
+            viewport={"width": 1366, "height": 900}, timezone_id=READER_TIME_ZONE,
         )
         try:
             tab = browser.new_page()
             tab.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
             tab.on("pageerror", lambda error: page_errors.append(str(error)))
             tab.on("request", lambda request: requests.append(request.url))
-            tab.goto(f"file://{path}")
-            tab.wait_for_function(
-                "document.querySelectorAll('.chart[data-rendered]').length"
-                " === document.querySelectorAll('.chart').length",
-                timeout=30_000,
-            )
-            charts = tab.eval_on_selector_all(".chart", """elements => elements.map(e => ({
-                id: e.id, state: e.dataset.rendered, width: e.getBoundingClientRect().width,
-                marks: e.querySelectorAll('svg .role-mark > *').length}))""")
+            charts = _rendered_charts(tab, path)
             scatter = next(r for r in query_results if r.query.query_id == "artist_followers_vs_popularity")
-            tab.hover("#chart-artist_followers_vs_popularity svg .mark-symbol path >> nth=0")
-            tab.wait_for_selector("#vg-tooltip-element.visible", timeout=5_000)
-            tooltip = tab.inner_text("#vg-tooltip-element")
+            tooltip = _hover_tooltip(tab, "#chart-artist_followers_vs_popularity svg .mark-symbol path >> nth=0")
             grid_columns = tab.eval_on_selector(
                 ".grid", "e => getComputedStyle(e).gridTemplateColumns.split(' ').length")
+            one_run_charts = _rendered_charts(tab, one_run)
+            one_run_labels = tab.eval_on_selector_all(
+                "#chart-quarantine_rate_by_file svg [aria-label^='X-axis'] .role-axis-label text", TIME_AXIS_LABELS)
+            gate_tooltip = _hover_tooltip(tab, "#chart-gate_values svg .mark-symbol path >> nth=0")
+            several_runs_charts = _rendered_charts(tab, several_runs)
+            several_runs_labels = tab.eval_on_selector_all(
+                "#chart-quarantine_rate_by_file svg [aria-label^='X-axis'] .role-axis-label text", TIME_AXIS_LABELS)
         finally:
             browser.close()
     assert [c["id"] for c in charts] == [f"chart-{i.insight_id}" for i in CHARTED]
-    for chart in charts:
+    assert [c["id"] for c in one_run_charts] == [c["id"] for c in several_runs_charts] == HEALTH_CHARTS
+    for chart in charts + one_run_charts + several_runs_charts:
         assert chart["state"] == "true", chart
         assert chart["marks"] > 0, chart
         assert 300 < chart["width"] < 1366, chart
     assert console == [] and page_errors == []
-    assert requests == [f"file://{path}"]
+    assert requests == [f"file://{path}", f"file://{one_run}", f"file://{several_runs}"]
     first_artist = scatter.rows[0][scatter.columns.index("artist_name")]
     assert first_artist in tooltip and "Followers" in tooltip, tooltip
     assert grid_columns == 2  # two charts side by side at laptop width
-
+    # One run at 06:00:05 UTC: 24-hour UTC minutes around it, the first one dated (01:00 would be New York's).
+    assert one_run_labels[0].endswith("2026-03-01") and "06:00" in one_run_labels, one_run_labels
+    assert all(re.fullmatch(r"\d\d:\d\d(2026-03-01)?", label) for label in one_run_labels), one_run_labels
+    assert "Run started (UTC)" in gate_tooltip and "2026-03-01 06:00:05" in gate_tooltip, gate_tooltip
+    assert several_runs_labels[0].endswith("2026-03-01") and "07:00" in several_runs_labels, several_runs_labels
 
 
 def test_new_queries_on_a_hand_made_table_match_the_oracle():
