@@ -12,9 +12,11 @@ written down: the stack declares its Glue tables and QuickSight datasets from th
 from __future__ import annotations
 
 import datetime as dt
+import json
 from concurrent.futures import ThreadPoolExecutor
 
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from etl.contract import EtlError
@@ -27,6 +29,7 @@ HISTORY_PARTITION = "run_date"
 INCOMING_DIR = "_incoming"
 SUCCEEDED, GATE_FAILED, ERROR = "succeeded", "gate_failed", "error"
 RUN_STATUSES = (SUCCEEDED, GATE_FAILED, ERROR)
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 MESSAGE_LIMIT = 2000  # characters of an error message kept in the record (a Java stack trace is longer)
 
 
@@ -168,6 +171,33 @@ def record_path(target_path: str, table: str, run: dict) -> str:
     return f"{target_path}/{table}/{HISTORY_PARTITION}={run_date}/{run['run_id']}.parquet"
 
 
+def _wire_value(value):
+    if isinstance(value, dt.datetime):  # JSON has no time stamp: microseconds since the epoch, exactly
+        return (value - EPOCH) // dt.timedelta(microseconds=1)
+    return value
+
+
+def literal_frame(spark: SparkSession, schema: T.StructType, rows: list[dict]) -> DataFrame:
+    """The rows as a DataFrame, built in the JVM from one JSON literal.
+
+    spark.createDataFrame would start Python worker processes to unpickle the rows, which nothing
+    else in the job needs (measured locally: its first write 0.87 s, this frame's 0.1 to 0.2 s).
+    """
+    timestamps = {f.name for f in schema.fields if isinstance(f.dataType, T.TimestampType)}
+    wire = T.StructType([T.StructField(f.name, T.LongType() if f.name in timestamps else f.dataType)
+                         for f in schema.fields])
+    payload = json.dumps([{f.name: _wire_value(row[f.name]) for f in schema.fields} for row in rows])
+    # FAILFAST: a value that does not fit its column stops the write instead of becoming a silent null.
+    record = F.explode(F.from_json(F.lit(payload), T.ArrayType(wire), {"mode": "FAILFAST"})).alias("record")
+    columns = [
+        (F.expr(f"timestamp_micros(record.`{f.name}`)") if f.name in timestamps else F.col(f"record.`{f.name}`"))
+        .cast(f.dataType).alias(f.name)
+        for f in schema.fields
+    ]
+    # A one-row SELECT, not spark.range(1): the first range of a session costs 0.7 s locally.
+    return spark.sql("SELECT 1").select(record).select(*columns)
+
+
 def _staged(spark: SparkSession, target_path: str, table: str, run: dict, rows: list[dict]) -> tuple[str, str]:
     """Spark writes the rows into <table>/_incoming/<run_id>/ (it cannot name its file); returns the one
     part file and the record's final path."""
@@ -179,7 +209,7 @@ def _staged(spark: SparkSession, target_path: str, table: str, run: dict, rows: 
     incoming = f"{target_path}/{table}/{INCOMING_DIR}/{run['run_id']}"
     schema = HISTORY_TABLES[table]
     try:
-        frame = spark.createDataFrame([tuple(row[f.name] for f in schema.fields) for row in rows], schema)
+        frame = literal_frame(spark, schema, rows)
         # errorifexists: a second writer of this run id stops here instead of mixing files.
         frame.coalesce(1).write.mode("errorifexists").option("compression", "snappy").parquet(incoming)
         (part,) = [p for p in list_files(spark, incoming) if p.rsplit("/", 1)[-1].startswith("part-")]

@@ -18,6 +18,7 @@ from etl.history import (
     RUNS_SCHEMA,
     RUNS_TABLE,
     HistoryWriteError,
+    literal_frame,
     record_path,
     write_records,
 )
@@ -37,7 +38,8 @@ def test_the_workshop_run_records_itself_with_exact_counts(spark, workshop_run):
     target = workshop_run["config"].target_path
     summary = workshop_run["summary"]
     (record,) = [r for r in history(spark, target, RUNS_TABLE) if r["run_id"] == summary["run_id"]]
-    assert record["run_date"] == dt.date.fromisoformat(record["started_at"].strftime("%Y-%m-%d"))
+    # The partition is the UTC day the run started (PySpark returns the time stamp in local time).
+    assert record["run_date"] == record["started_at"].astimezone(dt.timezone.utc).date()
     assert {k: record[k] for k in ("status", "job_name", "glue_job_run_id", "input_rows", "output_rows",
                                    "published_rows", "quarantined_rows", "duplicate_rows", "failed_gates",
                                    "message")} == {
@@ -112,6 +114,16 @@ def test_a_run_that_fails_before_counting_records_an_error_and_publishes_nothing
     assert record["message"].startswith("missing input file for albums: expected albums.csv or ")
     assert [record[k] for k in ("input_rows", "output_rows", "published_rows", "failed_gates")] == [None] * 4
     assert sorted(os.listdir(config.target_path)) == [RUNS_TABLE]  # no summary, no quarantine, no tracks
+
+
+def test_records_reach_spark_exactly_as_given(spark):
+    started = dt.datetime(2026, 12, 5, 23, 59, 59, 999999, tzinfo=dt.timezone.utc)
+    rows = [{"run_id": "r1", "started_at": started, "status": "error", "gate": 'quote " and é, ünïcode',
+             "threshold": 0.1 + 0.2, "measured": 4389.0, "passed": False, "message": None}]
+    (row,) = literal_frame(spark, GATES_SCHEMA, rows).collect()
+    # PySpark hands time stamps back as naive datetimes in the local time zone.
+    assert row.asDict() == {**rows[0], "started_at": started.astimezone().replace(tzinfo=None)}
+    assert literal_frame(spark, GATES_SCHEMA, rows).schema == GATES_SCHEMA
 
 
 def test_two_runs_with_the_same_id_cannot_overwrite_each_other(spark, tmp_path):
