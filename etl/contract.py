@@ -99,3 +99,12 @@ class DataQualityError(EtlError):
 
 class ConfigurationError(EtlError):
     pass
+
+
+def describe_error(error: BaseException) -> str:
+    """One line for a log or a record: our own errors' text, else the type and the first lines (a Py4J
+    error's first line only names the JVM call; the Java exception follows it)."""
+    if isinstance(error, EtlError):
+        return str(error)
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()][:3]
+    return f"{type(error).__name__}: {' '.join(lines)}" if lines else type(error).__name__

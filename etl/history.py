@@ -19,7 +19,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from etl.contract import EtlError
+from etl.contract import EtlError, describe_error
 from etl.storage import delete_path, list_files, make_dirs, path_exists, rename_path
 
 RUNS_TABLE, FILES_TABLE, GATES_TABLE = "pipeline_runs", "pipeline_run_files", "pipeline_run_gates"
@@ -232,9 +232,8 @@ def _published(spark: SparkSession, table: str, run: dict, part: str, final: str
 
 
 def _write_error(table: str, run: dict, final: str, error: Exception) -> HistoryWriteError:
-    text = str(error).strip()
-    first_line = text.splitlines()[0] if text else type(error).__name__
-    return HistoryWriteError(f"could not write the {table} record of run {run['run_id']} to {final}: {first_line}")
+    return HistoryWriteError(
+        f"could not write the {table} record of run {run['run_id']} to {final}: {describe_error(error)}")
 
 
 def write_records(spark: SparkSession, target_path: str, table: str, run: dict, rows: list[dict]) -> str | None:

@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 from etl.accounting import build_summary, count_query, evaluate_gates, failed_gates_message, file_counts, pack_flags
 from etl.classify import classify_rows
 from etl.config import EtlConfig
-from etl.contract import PARTITION_COLUMN, RUN_SUMMARY_FILE, TRACKS_TABLE_DIR, DataQualityError, EtlError
+from etl.contract import PARTITION_COLUMN, RUN_SUMMARY_FILE, TRACKS_TABLE_DIR, DataQualityError, describe_error
 from etl.history import ERROR, GATE_FAILED, RUNS_TABLE, SUCCEEDED, HistoryWriteError, record_run
 from etl.joining import enrich_albums, published_tracks, quarantined_rows
 from etl.layouts import KAGGLE_LAYOUT, OPTIONAL_ROLES, WORKSHOP_LAYOUT, SourceSpec
@@ -143,15 +143,6 @@ def write_tracks(published: DataFrame, target_path: str) -> None:
     )
 
 
-def error_message(error: BaseException) -> str:
-    """What the history keeps of an error: our own errors' text, else the type and the first lines
-    (a Py4J error's first line only names the JVM call; the Java exception follows it)."""
-    if isinstance(error, EtlError):
-        return str(error)
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()][:3]
-    return f"{type(error).__name__}: {' '.join(lines)}" if lines else type(error).__name__
-
-
 def run(spark: SparkSession, config: EtlConfig) -> dict:
     """Read, validate, join, gate, publish, and record the run in the history. Returns the run summary.
 
@@ -170,7 +161,7 @@ def run(spark: SparkSession, config: EtlConfig) -> dict:
     try:
         summary = validate_and_publish(spark, config, facts["run_id"])
     except Exception as error:
-        message = error_message(error)
+        message = describe_error(error)
         facts["ended_at"] = datetime.now(timezone.utc)
         try:
             record_run(spark, config.target_path, facts, None, ERROR, message)
