@@ -18,7 +18,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cloud_pipeline import athena_query, run_history, run_summary, spotify_login, upload, workflow
-from cloud_pipeline.errors import OperatorError, translate
+from cloud_pipeline.errors import DENIED_CODES, OperatorError, translate
 from cloud_pipeline.pricing import job_dpu_seconds, usd
 from cloud_pipeline.smoke import Smoke, throwaway_prefix
 from cloud_pipeline.stack import ROOT, Pipeline, default_prefix, find_pipeline
@@ -133,12 +133,20 @@ class Operator:
         report["run_summary"] = summary and summary.get("accounting")
         self.say("summary   " + (summary["accounting"] if summary else "no run_summary.json yet"))
 
-        runs = run_history.recent_runs(self.client("s3"), p.output("WarehouseBucket"))
-        report["recent_runs"] = [{key: _iso(value) for key, value in run.items()} for run in runs]
-        self.say(f"history   the newest {len(runs)} runs, newest first:" if runs
-                 else "history   no run recorded yet")
-        for line in run_history.lines(runs):
-            self.say(f"  {line}")
+        try:
+            runs = run_history.recent_runs(self.client("s3"), p.output("WarehouseBucket"))
+        except ClientError as error:
+            # A policy from before the run history still gets the rest of status, and the reason for this part.
+            if error.response.get("Error", {}).get("Code") not in DENIED_CODES | {"403"}:
+                raise
+            report["recent_runs"] = None
+            self.say(f"history   {translate(error, profile=self.args.profile, region=self.region)}")
+        else:
+            report["recent_runs"] = [{key: _iso(value) for key, value in run.items()} for run in runs]
+            self.say(f"history   the newest {len(runs)} runs, newest first:" if runs
+                     else "history   no run recorded yet")
+            for line in run_history.lines(runs):
+                self.say(f"  {line}")
 
         ingestion = spotify_login.find_ingestion(self.client("cloudformation"), self.args.prefix)
         report["spotify_consent"] = None

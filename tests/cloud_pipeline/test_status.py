@@ -9,7 +9,7 @@ import re
 import boto3
 
 from etl.history import RUNS_TABLE
-from tests.cloud_pipeline.conftest import REGION, Participant, deploy, run_cli
+from tests.cloud_pipeline.conftest import REGION, Participant, deploy, render_policy, run_cli
 
 SUMMARY = {"run_id": "20261122T010203Z-abcdef12", "status": "succeeded",
            "accounting": "4437 input = 4380 output + 12 quarantined + 45 duplicates", "files": {}, "gates": []}
@@ -86,3 +86,22 @@ def test_status_shows_the_newest_runs_from_the_history(aws, demo_run, capsys):
     assert f" UTC  gate_failed {0:>9} published " in lines[failed_line]
     assert lines[failed_line + 1].startswith(
         "    failed gate(s) max_quarantine_rate: data-quality gate max_quarantine_rate failed: ")
+
+
+def test_a_policy_without_the_history_prefixes_still_gets_the_rest_of_status(aws, demo_run, capsys):
+    outputs = deploy("alice")
+    upload_history(outputs, os.path.join(demo_run["output"], "warehouse"))
+    alice = Participant("alice")
+    # The participant policy as it was before the run history: no read of pipeline_runs/.
+    policy = json.loads(render_policy("alice"))
+    for statement in policy["Statement"]:
+        if isinstance(statement["Resource"], list):
+            statement["Resource"] = [r for r in statement["Resource"] if "/pipeline_run" not in r]
+    boto3.client("iam", region_name=REGION).put_user_policy(
+        UserName="participant-alice", PolicyName="participant", PolicyDocument=json.dumps(policy))
+
+    assert run_cli(["status", "--prefix", "alice", "--region", REGION], participant=alice) == 0
+    history = [line for line in capsys.readouterr().out.splitlines() if line.startswith("history   ")]
+    assert len(history) == 1
+    assert history[0].startswith("history   access denied to ")
+    assert history[0].endswith("(a participant needs docs/participant-policy.json)")

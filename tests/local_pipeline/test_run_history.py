@@ -97,6 +97,8 @@ def test_a_failed_run_keeps_the_published_tables_and_still_draws_the_dashboard(d
     assert "tracks/ keeps the table published before; the dashboard's Pipeline health shows this run" in (
         failed.stdout)
     assert "== 3/5 Crawl" in failed.stdout and "== 5/5 Visualize" in failed.stdout
+    # The crawl after the failure found the first run's table, set aside during the run and put back.
+    assert "Table tracks  (" in failed.stdout
     assert not os.path.exists(os.path.join(demo_run["output"], "warehouse", ".tracks-previous"))
 
 
