@@ -83,7 +83,8 @@ def file_counts(rows: Sequence, spec: SourceSpec, path: str) -> dict:
     return counts
 
 
-def _rate(numerator: int, denominator: int) -> float:
+def rate(numerator: int, denominator: int) -> float:
+    """A share rounded to 6 places, as every rate of the summary and the run history is; 0 of nothing is 0."""
     return round(numerator / denominator, 6) if denominator else 0.0
 
 
@@ -103,7 +104,7 @@ def build_summary(
         if kind == "feature" and "features" not in files:
             continue
         orphans[f"{kind}_rows"] = flags[f"_orphan_{kind}"]
-        orphans[f"{kind}_rate"] = _rate(flags[f"_orphan_{kind}"], output_rows)
+        orphans[f"{kind}_rate"] = rate(flags[f"_orphan_{kind}"], output_rows)
     return {
         "job": "spotify_etl",
         "job_name": config.job_name,
@@ -141,9 +142,9 @@ def evaluate_gates(summary: dict, config: EtlConfig) -> list[dict]:
     )
     worst_role, worst = max(
         ((role, counts) for role, counts in summary["files"].items()),
-        key=lambda item: _rate(item[1]["quarantined_rows"], item[1]["input_rows"]),
+        key=lambda item: rate(item[1]["quarantined_rows"], item[1]["input_rows"]),
     )
-    worst_rate = _rate(worst["quarantined_rows"], worst["input_rows"])
+    worst_rate = rate(worst["quarantined_rows"], worst["input_rows"])
     gates.append(
         {
             "name": "max_quarantine_rate",
@@ -164,16 +165,16 @@ def evaluate_gates(summary: dict, config: EtlConfig) -> list[dict]:
     for kind, threshold in thresholds.items():
         if f"{kind}_rate" not in summary["orphans"]:
             continue  # no features file: nothing to match against
-        rate = summary["orphans"][f"{kind}_rate"]
+        orphan_rate = summary["orphans"][f"{kind}_rate"]
         gates.append(
             {
                 "name": f"max_orphan_{kind}_rate",
                 "threshold": threshold,
-                "measured": rate,
-                "passed": rate <= threshold,
+                "measured": orphan_rate,
+                "passed": orphan_rate <= threshold,
                 "message": (
-                    f"{rate:.2%} of output rows have no matching {kind} ({summary['orphans'][f'{kind}_rows']} of "
-                    f"{output_rows}; maximum {threshold:.2%})"
+                    f"{orphan_rate:.2%} of output rows have no matching {kind} "
+                    f"({summary['orphans'][f'{kind}_rows']} of {output_rows}; maximum {threshold:.2%})"
                 ),
             }
         )

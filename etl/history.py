@@ -19,6 +19,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
+from etl.accounting import rate
 from etl.contract import EtlError, describe_error
 from etl.storage import delete_path, list_files, make_dirs, path_exists, rename_path
 
@@ -94,10 +95,6 @@ class HistoryWriteError(EtlError):
     """A history record could not be written: the run fails rather than lose it."""
 
 
-def _rate(numerator: int, denominator: int) -> float:
-    return round(numerator / denominator, 6) if denominator else 0.0
-
-
 def _reason_column(reason: str) -> str:
     code = reason.split(":", 1)[0]
     for prefix, column in REASON_COLUMNS.items():
@@ -148,9 +145,9 @@ def file_records(run: dict, summary: dict, status: str) -> list[dict]:
             "quarantined_rows": counts["quarantined_rows"],
             "duplicate_rows": counts["duplicate_rows_removed"],
             **reasons,
-            "quarantine_rate": _rate(counts["quarantined_rows"], counts["input_rows"]),
+            "quarantine_rate": rate(counts["quarantined_rows"], counts["input_rows"]),
             "unparseable_values": unparseable,
-            "unparseable_rate": _rate(unparseable, counts["kept_rows"]),
+            "unparseable_rate": rate(unparseable, counts["kept_rows"]),
             "out_of_range_values": sum(counts.get("out_of_range_values", {}).values()),
             "orphan_rows": orphans,
         })

@@ -14,7 +14,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from etl.history import FILES_TABLE, GATES_TABLE, INCOMING_DIR, RUNS_TABLE
+from etl.history import HISTORY_TABLES, INCOMING_DIR
 from stacks.nag import account_arn, acknowledge, arn_of, wildcard_resource
 from stacks.settings import Settings
 from stacks.storage import STAGING_PREFIX, rotating_key
@@ -32,7 +32,7 @@ WORKER_TYPES = {
 # hadoop-aws/tools/hadoop-aws/assumed_roles.html); it writes `dir/` markers, never EMRFS's `_$folder$`.
 # The run history's tables (etl/history.py) are directories too: the job writes each record into
 # <table>/_incoming/<run_id>/ and renames it (copy + delete) into <table>/run_date=.../<run_id>.parquet.
-HISTORY_DIRECTORIES = (RUNS_TABLE, FILES_TABLE, GATES_TABLE)
+HISTORY_DIRECTORIES = tuple(HISTORY_TABLES)
 WAREHOUSE_DIRECTORIES = ("tracks", "quarantine", *HISTORY_DIRECTORIES)
 WAREHOUSE_FILES = ("run_summary.json",)
 # Glue job log groups are /aws-glue/jobs/output, /error, /logs-v2, and with a security configuration

@@ -6,6 +6,7 @@ tables through one dataset each (pipeline_runs, pipeline_run_files, pipeline_run
 
 from __future__ import annotations
 
+from etl.history import FILES_TABLE, GATES_TABLE, RUNS_TABLE
 from view.insight_model import KPI, LINE, TABLE, Field, FilterControl, Insight, Latest, Sheet
 
 HEALTH = Sheet(
@@ -14,7 +15,8 @@ HEALTH = Sheet(
     "Pipeline health: every run's accounting and data-quality gates",
     "Each run of the Glue job, succeeded or not, as it recorded itself in the run history.",
 )
-RUNS, FILES, GATES = "pipeline_runs", "pipeline_run_files", "pipeline_run_gates"
+# Each QuickSight dataset is named after the history table it reads.
+RUNS, FILES, GATES = RUNS_TABLE, FILES_TABLE, GATES_TABLE
 RECENT_RUNS_QUERY = "pipeline_recent_runs"
 LATEST_RUN = Latest("run_id", "started_at")
 NO_RUNS = "No runs recorded yet: the Glue job records every run here, whatever its outcome."
